@@ -1,0 +1,37 @@
+// Tasks every engine offers, whatever libraries it loads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "herd/codec.hpp"
+#include "herd/task.hpp"
+
+namespace herd {
+
+struct ShellResult {
+  int exit_code = 0;
+  std::string out;
+  std::string err;
+};
+
+struct WhoAmI {
+  std::string host;
+  int64_t pid = 0;
+};
+
+}  // namespace herd
+
+HERD_CODEC(herd::ShellResult, exit_code, out, err);
+HERD_CODEC(herd::WhoAmI, host, pid);
+
+namespace herd::builtin {
+
+// Runs a command with /bin/sh -c; its exit code, stdout and stderr.
+inline const Task<ShellResult(std::string)> shell{"herd::shell"};
+// Sleeps for the given number of seconds.
+inline const Task<void(double)> sleep{"herd::sleep"};
+// The engine's host name and process id.
+inline const Task<WhoAmI()> whoami{"herd::whoami"};
+
+}  // namespace herd::builtin

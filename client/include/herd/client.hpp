@@ -1,0 +1,74 @@
+// herd::Client: a connection to a controller. Owns a background I/O thread;
+// every call is thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "herd/view.hpp"
+
+namespace herd {
+
+struct ClientOptions {
+  // Pending results fail with ConnectionError once the controller has been
+  // silent this long.
+  std::chrono::milliseconds connection_timeout{10'000};
+};
+
+struct EngineInfo {
+  uint32_t id = 0;
+  std::string host;
+  int64_t pid = 0;
+  std::string state;  // idle | busy | lost
+  uint64_t tasks_done = 0;
+  uint32_t restarts = 0;
+  uint32_t outstanding = 0;  // tasks sent to it and not yet answered
+  uint32_t cores = 0;
+};
+
+struct ClusterStatus {
+  int64_t controller_pid = 0;
+  std::string client_url;
+  std::string engine_url;
+  uint64_t queue_depth = 0;
+  uint64_t tasks_done = 0;
+  uint64_t tasks_failed = 0;
+  std::vector<EngineInfo> engines;  // lost ones included
+  size_t live_engines() const;
+};
+
+class Client {
+ public:
+  // Reads $HERD_DIR/profile_<P>/security/client.json, where P is $HERD_PROFILE
+  // or "default". Throws ConnectionError if the file is missing or unreadable.
+  Client();
+  explicit Client(const std::filesystem::path& connection_file, ClientOptions options = {});
+  // Connects to an explicit address such as "tcp://127.0.0.1:5555".
+  static Client connect(const std::string& url, ClientOptions options = {});
+
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+  // Pending results fail with ConnectionError("client closed").
+  ~Client();
+
+  // Blocks until at least n engines are connected; throws TimeoutError.
+  void wait_for_engines(size_t n, std::chrono::milliseconds timeout);
+  // The controller's view of the cluster; throws TimeoutError, ConnectionError.
+  ClusterStatus status(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Ids of the live engines.
+  std::vector<uint32_t> ids();
+
+  LoadBalancedView load_balanced_view(TaskOptions options = {}) const;
+  const std::string& url() const;
+
+ private:
+  struct UrlTag {};
+  Client(UrlTag, const std::string& url, ClientOptions options);
+  std::shared_ptr<detail::ClientCore> core_;
+};
+
+}  // namespace herd

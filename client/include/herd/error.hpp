@@ -1,0 +1,108 @@
+// Errors thrown by the herd client API. Every failure a user can see derives
+// from herd::Error, so `catch (const herd::Error&)` catches them all.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace herd {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Where a task ran, attached to errors that come back from the cluster.
+struct RemoteOrigin {
+  std::string task_id;
+  uint32_t engine_id = 0;
+  std::string host;
+};
+
+// A task threw. Carries the remote exception's type name and message.
+class RemoteError : public Error {
+ public:
+  RemoteError(std::string remote_type, std::string message, RemoteOrigin origin);
+  const std::string& remote_type() const { return remote_type_; }
+  const std::string& message() const { return message_; }
+  uint32_t engine_id() const { return origin_.engine_id; }
+  const std::string& host() const { return origin_.host; }
+  const std::string& task_id() const { return origin_.task_id; }
+  // For results of map(): the input index that failed; -1 otherwise.
+  long index() const { return index_; }
+  void set_index(long index) { index_ = index; }
+
+ private:
+  std::string remote_type_;
+  std::string message_;
+  RemoteOrigin origin_;
+  long index_ = -1;
+};
+
+// A wait ran out of time, or a task ran past its timeout.
+class TimeoutError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The engine running a task died or stopped answering, and no retries were left.
+class EngineLost : public Error {
+ public:
+  EngineLost(const std::string& what, RemoteOrigin origin)
+      : Error(what), origin_(std::move(origin)) {}
+  uint32_t engine_id() const { return origin_.engine_id; }
+  const std::string& host() const { return origin_.host; }
+
+ private:
+  RemoteOrigin origin_;
+};
+
+class TaskAborted : public Error {
+ public:
+  using Error::Error;
+};
+
+class DependencyError : public Error {
+ public:
+  using Error::Error;
+};
+
+// No connected engine offers the task, or the function was never registered.
+class UnknownTask : public Error {
+ public:
+  using Error::Error;
+};
+
+// Client and engine disagree on a task's signature.
+class SignatureMismatch : public Error {
+ public:
+  SignatureMismatch(const std::string& task, std::string expected, std::string actual);
+  const std::string& expected() const { return expected_; }
+  const std::string& actual() const { return actual_; }
+
+ private:
+  std::string expected_;
+  std::string actual_;
+};
+
+// The controller is unreachable, refused us, or went away.
+class ConnectionError : public Error {
+ public:
+  using Error::Error;
+};
+
+// successful() or metadata() on a result that has not finished.
+class NotReady : public Error {
+ public:
+  using Error::Error;
+};
+
+// Bytes that do not decode as the expected type (a codec's complaint).
+class DecodeError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace herd

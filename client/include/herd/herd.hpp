@@ -1,0 +1,13 @@
+// The one header a herd client includes.
+#pragma once
+
+#include "herd/async_result.hpp"
+#include "herd/builtin.hpp"
+#include "herd/bytes.hpp"
+#include "herd/client.hpp"
+#include "herd/codec.hpp"
+#include "herd/error.hpp"
+#include "herd/profile.hpp"
+#include "herd/task.hpp"
+#include "herd/version.hpp"
+#include "herd/view.hpp"

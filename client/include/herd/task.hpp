@@ -1,0 +1,132 @@
+// Tasks: plain C++ functions registered by name. HERD_TASK(fn) in a task
+// library registers fn with its name and signature in a process-wide registry
+// that lives in libherd, so an engine that loads the library and a client that
+// links it see the same entries.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "herd/bytes.hpp"
+#include "herd/codec.hpp"
+
+namespace herd {
+
+// What a running task knows about itself (see this_task()).
+struct TaskContext {
+  std::string task_id;     // empty outside a task
+  uint32_t engine_id = 0;
+  uint32_t attempt = 0;    // 1 for the first try
+};
+
+// The context of the task running on this thread; an empty context elsewhere.
+const TaskContext& this_task();
+
+namespace detail {
+
+template <class T>
+std::string result_name() {
+  if constexpr (std::is_void_v<T>) return "void";
+  else return type_name<T>();
+}
+
+// "R(A, B)": the signature a client and an engine must agree on.
+template <class R, class... A>
+std::string signature_of() {
+  return result_name<R>() + "(" + join_names<std::decay_t<A>...>() + ")";
+}
+
+using AnyFunction = void (*)();
+using Invoker = Bytes (*)(AnyFunction, const std::vector<Bytes>& args);
+
+struct TaskEntry {
+  std::string name;
+  std::string signature;
+  AnyFunction function = nullptr;
+  Invoker invoke = nullptr;
+};
+
+// Decodes the arguments, calls the function, encodes the result.
+template <class R, class... A>
+Bytes invoke(AnyFunction any, const std::vector<Bytes>& args) {
+  if (args.size() != sizeof...(A))
+    throw DecodeError("expected " + std::to_string(sizeof...(A)) + " arguments, got " +
+                      std::to_string(args.size()));
+  auto fn = reinterpret_cast<R (*)(A...)>(any);
+  return [&]<size_t... I>(std::index_sequence<I...>) {
+    if constexpr (std::is_void_v<R>) {
+      fn(decode_frame<std::decay_t<A>>(args[I])...);
+      return Bytes();
+    } else {
+      return encode_frame<std::decay_t<R>>(fn(decode_frame<std::decay_t<A>>(args[I])...));
+    }
+  }(std::index_sequence_for<A...>{});
+}
+
+// Thread-safe. Registering a name twice keeps the first entry.
+class TaskRegistry {
+ public:
+  static TaskRegistry& instance();
+  void add(TaskEntry entry);
+  // Copies, so callers never hold a pointer into a table another thread may grow.
+  bool find(std::string_view name, TaskEntry& out) const;
+  bool find(AnyFunction function, TaskEntry& out) const;
+  std::vector<TaskEntry> entries() const;
+};
+
+// Sets this_task() on the current thread while alive (engines use it).
+class TaskContextScope {
+ public:
+  explicit TaskContextScope(TaskContext context);
+  ~TaskContextScope();
+  TaskContextScope(const TaskContextScope&) = delete;
+  TaskContextScope& operator=(const TaskContextScope&) = delete;
+};
+
+struct Registrar {
+  template <class R, class... A>
+  Registrar(std::string name, R (*fn)(A...)) {
+    static_assert(((!std::is_lvalue_reference_v<A> ||
+                    std::is_const_v<std::remove_reference_t<A>>)&&...),
+                  "task parameters must be values or const references");
+    TaskRegistry::instance().add({std::move(name), signature_of<R, A...>(),
+                                  reinterpret_cast<AnyFunction>(fn), &invoke<R, A...>});
+  }
+};
+
+}  // namespace detail
+
+// A task known by name and signature, for clients that do not link the task
+// library: herd::Task<int(int, int)> add{"add"}; lb.apply(add, 1, 2);
+template <class Signature>
+class Task;
+
+template <class R, class... A>
+class Task<R(A...)> {
+ public:
+  explicit Task(std::string name) : name_(std::move(name)) {}
+  const std::string& name() const { return name_; }
+  static std::string signature() { return detail::signature_of<R, A...>(); }
+
+ private:
+  std::string name_;
+};
+
+}  // namespace herd
+
+#define HERD_DETAIL_CONCAT2(a, b) a##b
+#define HERD_DETAIL_CONCAT(a, b) HERD_DETAIL_CONCAT2(a, b)
+
+// Registers a function under an explicit name.
+#define HERD_TASK_NAMED(name, fn)                                         \
+  static const ::herd::detail::Registrar HERD_DETAIL_CONCAT(              \
+      herd_task_registrar_, __COUNTER__) {                                \
+    name, &fn                                                             \
+  }
+
+// Registers a function under its own name: HERD_TASK(expensive_calculation);
+#define HERD_TASK(fn) HERD_TASK_NAMED(#fn, fn)

@@ -1,0 +1,122 @@
+// Views submit tasks. A LoadBalancedView lets the controller pick the engine
+// (least loaded first). Views are cheap to copy and safe to use from any
+// thread; with() returns a new view with other options.
+#pragma once
+
+#include <chrono>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "herd/async_result.hpp"
+#include "herd/task.hpp"
+
+namespace herd {
+
+struct TaskOptions {
+  // Extra attempts when the engine running the task is lost (0: fail at once).
+  unsigned retries = 0;
+  // Fail with TimeoutError once the task has run this long (0: no limit).
+  std::chrono::milliseconds timeout{0};
+};
+
+namespace detail {
+
+struct TaskCall {
+  std::vector<Bytes> args;
+};
+
+// Hands a batch of calls of one task to the client's I/O thread; returns their
+// states in call order.
+std::vector<std::shared_ptr<ResultState>> submit(const std::shared_ptr<ClientCore>& core,
+                                                 const std::string& name,
+                                                 const std::string& signature,
+                                                 const TaskOptions& options,
+                                                 std::vector<TaskCall> calls);
+
+// The registered name of a function; throws UnknownTask if HERD_TASK never saw it.
+std::string registered_name(AnyFunction fn);
+
+template <class P, class Arg>
+Bytes encode_argument(Arg&& arg) {
+  using Param = std::decay_t<P>;
+  static_assert(std::is_convertible_v<Arg&&, Param>,
+                "argument type does not convert to the task's parameter type");
+  if constexpr (std::is_same_v<std::decay_t<Arg>, Param>) {
+    return encode_frame<Param>(arg);
+  } else {
+    return encode_frame<Param>(Param(std::forward<Arg>(arg)));
+  }
+}
+
+template <class First, class... Rest>
+size_t common_size(const First& first, const Rest&... rest) {
+  const size_t n = std::size(first);
+  if (((std::size(rest) != n) || ...))
+    throw Error("map: all input sequences must have the same length");
+  return n;
+}
+
+}  // namespace detail
+
+class LoadBalancedView {
+ public:
+  // Runs fn(args…) on some engine. fn must be registered with HERD_TASK.
+  template <class R, class... P, class... Args>
+  AsyncResult<R> apply(R (*fn)(P...), Args&&... args) const {
+    return apply(task_for(fn), std::forward<Args>(args)...);
+  }
+  // Runs a task known by name and signature.
+  template <class R, class... P, class... Args>
+  AsyncResult<R> apply(const Task<R(P...)>& task, Args&&... args) const {
+    static_assert(sizeof...(P) == sizeof...(Args), "wrong number of arguments for this task");
+    std::vector<detail::TaskCall> calls(1);
+    calls[0].args = {detail::encode_argument<P>(std::forward<Args>(args))...};
+    return AsyncResult<R>(std::move(detail::submit(core_, task.name(), task.signature(),
+                                                   options_, std::move(calls))
+                                        .front()));
+  }
+
+  // fn(seq1[i], seq2[i], …) for every i; results come back in input order.
+  template <class R, class... P, class... Seqs>
+  AsyncMapResult<R> map(R (*fn)(P...), const Seqs&... seqs) const {
+    return map(task_for(fn), seqs...);
+  }
+  template <class R, class... P, class... Seqs>
+  AsyncMapResult<R> map(const Task<R(P...)>& task, const Seqs&... seqs) const {
+    static_assert(sizeof...(P) == sizeof...(Seqs), "map needs one sequence per task parameter");
+    std::vector<detail::TaskCall> calls(detail::common_size(seqs...));
+    auto cursors = std::make_tuple(std::begin(seqs)...);
+    for (auto& call : calls) {
+      std::apply(
+          [&call](auto&... it) {
+            call.args = {detail::encode_argument<P>(*it)...};
+            (++it, ...);
+          },
+          cursors);
+    }
+    return AsyncMapResult<R>(
+        detail::submit(core_, task.name(), task.signature(), options_, std::move(calls)));
+  }
+
+  // A view that submits with these options.
+  LoadBalancedView with(TaskOptions options) const { return LoadBalancedView(core_, options); }
+  const TaskOptions& options() const { return options_; }
+
+ private:
+  friend class Client;
+  LoadBalancedView(std::shared_ptr<detail::ClientCore> core, TaskOptions options)
+      : core_(std::move(core)), options_(options) {}
+
+  template <class R, class... P>
+  static Task<R(P...)> task_for(R (*fn)(P...)) {
+    return Task<R(P...)>(detail::registered_name(reinterpret_cast<detail::AnyFunction>(fn)));
+  }
+
+  std::shared_ptr<detail::ClientCore> core_;
+  TaskOptions options_;
+};
+
+}  // namespace herd

@@ -1,0 +1,90 @@
+#include "herd/client.hpp"
+
+#include <thread>
+
+#include "client_core.hpp"
+#include "herd/profile.hpp"
+
+namespace herd {
+
+namespace {
+std::shared_ptr<detail::ClientCore> make_core(const std::string& url, ClientOptions options) {
+  auto core = std::make_shared<detail::ClientCore>(url, options);
+  core->start();
+  return core;
+}
+}  // namespace
+
+size_t ClusterStatus::live_engines() const {
+  size_t n = 0;
+  for (const auto& e : engines) n += e.state != "lost";
+  return n;
+}
+
+Client::Client() : Client(Profile().client_file()) {}
+
+Client::Client(const std::filesystem::path& connection_file, ClientOptions options)
+    : core_(make_core(read_connection_file(connection_file).url, options)) {}
+
+Client::Client(UrlTag, const std::string& url, ClientOptions options)
+    : core_(make_core(url, options)) {}
+
+Client Client::connect(const std::string& url, ClientOptions options) {
+  return Client(UrlTag{}, url, options);
+}
+
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+Client::~Client() {
+  if (core_) core_->stop();
+}
+
+void Client::wait_for_engines(size_t n, std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  constexpr auto kPollEvery = std::chrono::milliseconds(50);
+  size_t live = 0;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() > 0) {
+      try {
+        live = status(left).live_engines();
+        if (live >= n) return;
+      } catch (const TimeoutError&) {
+      }
+    }
+    if (Clock::now() + kPollEvery >= deadline)
+      throw TimeoutError("waited " + std::to_string(timeout.count()) + " ms for " +
+                         std::to_string(n) + " engines; " + std::to_string(live) +
+                         " connected to " + url());
+    std::this_thread::sleep_for(kPollEvery);
+  }
+}
+
+ClusterStatus Client::status(std::chrono::milliseconds timeout) { return core_->status(timeout); }
+
+std::vector<uint32_t> Client::ids() {
+  std::vector<uint32_t> out;
+  for (const auto& e : status().engines)
+    if (e.state != "lost") out.push_back(e.id);
+  return out;
+}
+
+LoadBalancedView Client::load_balanced_view(TaskOptions options) const {
+  return LoadBalancedView(core_, options);
+}
+
+const std::string& Client::url() const { return core_->url(); }
+
+namespace detail {
+std::vector<std::shared_ptr<ResultState>> submit(const std::shared_ptr<ClientCore>& core,
+                                                 const std::string& name,
+                                                 const std::string& signature,
+                                                 const TaskOptions& options,
+                                                 std::vector<TaskCall> calls) {
+  return core->submit(name, signature, options, std::move(calls));
+}
+}  // namespace detail
+
+}  // namespace herd
