@@ -1,0 +1,47 @@
+// The controller: one thread, one zmq::poll loop over a client-facing ROUTER,
+// an engine-facing ROUTER and timers. It registers engines, queues tasks,
+// dispatches them least-loaded first and routes results back.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace herd::controller {
+
+struct ControllerOptions {
+  std::string profile = "default";
+  // Address to bind; "0.0.0.0" binds every interface and advertises the host name.
+  std::string ip = "127.0.0.1";
+  // 0: reuse the ports in the profile's connection files if there are any, else ephemeral.
+  uint16_t client_port = 0;
+  uint16_t engine_port = 0;
+  // Tasks outstanding per engine at most (1: an engine never holds a queue).
+  unsigned engine_hwm = 1;
+  std::chrono::milliseconds heartbeat_interval{1000};
+  unsigned heartbeat_misses = 3;  // an engine silent this many intervals is lost
+};
+
+class Controller {
+ public:
+  // Binds both sockets and writes the profile's client.json and engine.json.
+  // Throws std::runtime_error with a message fit for a user on failure.
+  explicit Controller(ControllerOptions options);
+  ~Controller();
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  // Serves until `stop` becomes true (checked at least every 100 ms).
+  void run(const std::atomic<bool>& stop);
+
+  const std::string& client_url() const;
+  const std::string& engine_url() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace herd::controller
