@@ -1,0 +1,28 @@
+// The example tasks. The engines load libherd_examples.so
+// (herd engine --load libherd_examples.so); a client that links the library
+// includes this header and calls the tasks by address: lb.apply(examples::square_root, 2.0).
+// Each is registered under its bare name ("square_root"), so a client that does
+// not link the library can declare herd::Task<double(double)>{"square_root"}.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace examples {
+
+// Sleeps one second, then returns the process id of the engine that ran it.
+int64_t who_am_i();
+
+// 2 * num1 + num2, standing in for a costly computation.
+int expensive_calculation(int num1, int num2);
+
+double square_root(double x);
+
+// Population variance (divides by n); 0 for an empty input.
+double variance(std::vector<double> xs);
+
+// Returns n, except that it throws std::invalid_argument("I hate 8") for 8:
+// a task that fails for one input of a map.
+int hates_eights(int n);
+
+}  // namespace examples
