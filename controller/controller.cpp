@@ -1,0 +1,540 @@
+#include "controller/controller.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
+
+#include "controller/engine_registry.hpp"
+#include "controller/task_table.hpp"
+#include "herd/profile.hpp"
+#include "proto/wire.hpp"
+
+namespace herd::controller {
+
+namespace {
+
+constexpr auto kTick = std::chrono::milliseconds(100);
+constexpr size_t kMaxReceivesPerTurn = 1024;
+
+std::string routing_id(const zmq::message_t& frame) { return std::string(frame.to_string_view()); }
+zmq::message_t routing_frame(const std::string& id) { return zmq::message_t(id.data(), id.size()); }
+
+uint16_t port_of(const std::string& url) {
+  const auto colon = url.rfind(':');
+  if (colon == std::string::npos) return 0;
+  try {
+    return static_cast<uint16_t>(std::stoi(url.substr(colon + 1)));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+std::string advertised_host(const std::string& ip) {
+  if (ip != "0.0.0.0" && ip != "*") return ip;
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
+bool process_alive(int64_t pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0; }
+
+}  // namespace
+
+class Controller::Impl {
+ public:
+  explicit Impl(ControllerOptions options);
+  void run(const std::atomic<bool>& stop);
+
+  std::string client_url_, engine_url_;
+
+ private:
+  void bind_sockets(uint16_t client_port, uint16_t engine_port);
+  void write_connection_files() const;
+
+  template <class Handler>
+  void drain(zmq::socket_t& socket, Handler handler, const char* side);
+
+  void on_client_message(wire::Frames& frames);
+  void on_submit(wire::Frames& frames, const wire::Header& header);
+  void on_abort(const wire::Header& header);
+  void on_status(const std::string& client, const wire::Header& header);
+
+  void on_engine_message(wire::Frames& frames);
+  void on_engine_hello(const std::string& rid, const wire::Header& header);
+  void on_result(EngineRecord& engine, wire::Frames& frames, const wire::Header& header);
+
+  void dispatch();
+  bool send_task(EngineRecord& engine, const TaskKey& key, TaskRecord& record);
+  void engine_lost(EngineRecord& engine, const std::string& reason);
+  void check_timers(Clock::time_point now);
+
+  // Tells the client its task ended without a result.
+  void fail_task(TaskRecord& record, const TaskKey& key, wire::Status status,
+                 const std::string& message, const EngineRecord* engine = nullptr);
+  bool refuse_hello(zmq::socket_t& socket, const std::string& rid, const wire::Header& header);
+  void send_header(zmq::socket_t& socket, const std::string& rid, const wire::Header& header);
+
+  const ControllerOptions options_;
+  const Profile profile_;
+  zmq::context_t context_{1};
+  zmq::socket_t clients_, engines_;
+  EngineRegistry registry_;
+  TaskTable tasks_;
+  uint64_t tasks_done_ = 0, tasks_failed_ = 0;
+  Clock::time_point last_timer_check_;
+};
+
+Controller::Impl::Impl(ControllerOptions options)
+    : options_(std::move(options)), profile_(options_.profile) {
+  profile_.create_dirs();
+  uint16_t client_port = options_.client_port, engine_port = options_.engine_port;
+  int64_t previous_pid = 0;
+  const bool explicit_ports = client_port || engine_port;
+  if (!explicit_ports && std::filesystem::exists(profile_.client_file())) {
+    // A restarted controller reuses its ports, so engines and clients that
+    // hold the old connection files find it again.
+    try {
+      const auto info = read_connection_file(profile_.client_file());
+      client_port = port_of(info.client_url);
+      engine_port = port_of(info.engine_url);
+      previous_pid = info.controller_pid;
+    } catch (const std::exception& e) {
+      spdlog::warn("ignoring unreadable connection file: {}", e.what());
+    }
+  }
+  try {
+    bind_sockets(client_port, engine_port);
+  } catch (const zmq::error_t& e) {
+    if (previous_pid != ::getpid() && process_alive(previous_pid))
+      throw std::runtime_error("a controller (pid " + std::to_string(previous_pid) +
+                               ") already serves profile '" + profile_.name() +
+                               "'; stop it with: herd cluster stop --profile " + profile_.name());
+    if (explicit_ports)
+      throw std::runtime_error("cannot bind " + options_.ip + " ports " +
+                               std::to_string(client_port) + "/" + std::to_string(engine_port) +
+                               ": " + e.what());
+    spdlog::warn("ports {}/{} of the previous controller are taken ({}); using new ones",
+                 client_port, engine_port, e.what());
+    bind_sockets(0, 0);
+  }
+  write_connection_files();
+  spdlog::info("controller pid {} serving clients at {} and engines at {}", ::getpid(),
+               client_url_, engine_url_);
+}
+
+void Controller::Impl::bind_sockets(uint16_t client_port, uint16_t engine_port) {
+  const std::string ip = options_.ip == "0.0.0.0" ? "*" : options_.ip;
+  auto make = [&](uint16_t port, std::string& url) {
+    zmq::socket_t s(context_, zmq::socket_type::router);
+    s.set(zmq::sockopt::linger, 0);
+    s.set(zmq::sockopt::sndhwm, 0);
+    s.set(zmq::sockopt::rcvhwm, 0);
+    s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(wire::kDefaultMaxMessageBytes));
+    s.bind("tcp://" + ip + ":" + (port ? std::to_string(port) : "*"));
+    url = "tcp://" + advertised_host(options_.ip) + ":" +
+          std::to_string(port_of(s.get(zmq::sockopt::last_endpoint)));
+    return s;
+  };
+  std::string client_url, engine_url;
+  zmq::socket_t clients = make(client_port, client_url);
+  zmq::socket_t engines = make(engine_port, engine_url);
+  // A send to an engine that has gone fails loudly instead of vanishing.
+  engines.set(zmq::sockopt::router_mandatory, 1);
+  clients_ = std::move(clients);
+  engines_ = std::move(engines);
+  client_url_ = client_url;
+  engine_url_ = engine_url;
+}
+
+void Controller::Impl::write_connection_files() const {
+  ConnectionInfo info{client_url_, client_url_, engine_url_, ::getpid(), profile_.name()};
+  write_connection_file(profile_.client_file(), info);
+  info.url = engine_url_;
+  write_connection_file(profile_.engine_file(), info);
+}
+
+void Controller::Impl::run(const std::atomic<bool>& stop) {
+  std::vector<zmq::pollitem_t> items = {{clients_.handle(), 0, ZMQ_POLLIN, 0},
+                                        {engines_.handle(), 0, ZMQ_POLLIN, 0}};
+  while (!stop) {
+    try {
+      zmq::poll(items, kTick);
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;
+      throw;
+    }
+    // Engines first: their results free the slots that queued tasks wait for.
+    drain(engines_, [this](wire::Frames& f) { on_engine_message(f); }, "engine");
+    drain(clients_, [this](wire::Frames& f) { on_client_message(f); }, "client");
+    dispatch();
+    const auto now = Clock::now();
+    if (now - last_timer_check_ >= kTick) {
+      last_timer_check_ = now;
+      check_timers(now);
+    }
+  }
+  spdlog::info("controller stopping with {} tasks queued, {} done, {} failed", tasks_.queue_depth(),
+               tasks_done_, tasks_failed_);
+}
+
+template <class Handler>
+void Controller::Impl::drain(zmq::socket_t& socket, Handler handler, const char* side) {
+  wire::Frames frames;
+  for (size_t i = 0; i < kMaxReceivesPerTurn && wire::receive(socket, frames); ++i) {
+    // One bad message must never take the loop down.
+    try {
+      handler(frames);
+    } catch (const std::exception& e) {
+      spdlog::warn("dropped a message from {} {}: {}", side,
+                   frames.empty() ? "?" : frames[0].str(), e.what());
+    }
+  }
+}
+
+// ---- clients ---------------------------------------------------------------
+
+void Controller::Impl::on_client_message(wire::Frames& frames) {
+  wire::Header header;
+  if (frames.size() < 2 || !wire::unpack(frames[1], header)) {
+    spdlog::warn("malformed message from client ({} frames) ignored", frames.size());
+    if (frames.size() >= 1) {
+      wire::Header refused;
+      refused.set_type(wire::REFUSED);
+      refused.mutable_error()->set_message("malformed message: the first frame is not a herd header");
+      send_header(clients_, routing_id(frames[0]), refused);
+    }
+    return;
+  }
+  const std::string rid = routing_id(frames[0]);
+  switch (header.type()) {
+    case wire::HELLO:
+      if (!refuse_hello(clients_, rid, header)) {
+        wire::Header welcome;
+        welcome.set_type(wire::WELCOME);
+        welcome.mutable_welcome()->set_heartbeat_ms(
+            static_cast<uint32_t>(options_.heartbeat_interval.count()));
+        send_header(clients_, rid, welcome);
+      }
+      break;
+    case wire::TASK:
+      on_submit(frames, header);
+      break;
+    case wire::ABORT:
+      on_abort(header);
+      break;
+    case wire::STATUS:
+      on_status(rid, header);
+      break;
+    case wire::HEARTBEAT:
+      send_header(clients_, rid, header);
+      break;
+    default: {
+      wire::Header refused;
+      refused.set_type(wire::REFUSED);
+      refused.mutable_error()->set_message("unexpected message type " +
+                                           std::to_string(header.type()) + " from a client");
+      send_header(clients_, rid, refused);
+    }
+  }
+}
+
+void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& header) {
+  const TaskKey key{header.client(), header.seq()};
+  TaskRecord record;
+  record.client_routing_id = routing_id(frames[0]);
+  record.name = header.task();
+  record.attempt = std::max<uint32_t>(header.attempt(), 1);
+  record.retries = header.retries();
+  record.timeout = std::chrono::milliseconds(header.timeout_ms());
+  std::string expected;
+  switch (registry_.check(header.task(), header.signature(), expected)) {
+    case Offer::kUnknown:
+      fail_task(record, key, wire::UNKNOWN_TASK,
+                "no connected engine offers task '" + header.task() +
+                    "': load its library with herd engine --load LIB.so");
+      return;
+    case Offer::kMismatch: {
+      wire::Header reply = wire::reply_to(header, wire::RESULT);
+      reply.set_status(wire::SIGNATURE_MISMATCH);
+      reply.set_task(header.task());
+      reply.mutable_error()->set_expected(expected);
+      reply.mutable_error()->set_actual(header.signature());
+      send_header(clients_, record.client_routing_id, reply);
+      ++tasks_failed_;
+      return;
+    }
+    case Offer::kNoEngines:  // tasks wait in the queue until engines come
+    case Offer::kOk:
+      break;
+  }
+  record.frames = std::move(frames);
+  if (!tasks_.add(key, std::move(record))) {
+    spdlog::warn("duplicate submission of task {} ignored", wire::task_id(key.client, key.seq));
+    return;
+  }
+  tasks_.enqueue(key);
+}
+
+void Controller::Impl::on_abort(const wire::Header& header) {
+  const TaskKey key{header.client(), header.seq()};
+  TaskRecord* record = tasks_.find(key);
+  if (!record || record->answered) return;
+  const bool queued = record->engine_id == 0;
+  fail_task(*record, key, wire::ABORTED, "task aborted");
+  // A running task keeps its record until its engine answers, so the engine's
+  // slot is freed then; the late result is dropped.
+  if (queued) tasks_.erase(key);
+}
+
+void Controller::Impl::on_status(const std::string& client, const wire::Header& header) {
+  wire::Header reply;
+  reply.set_type(wire::STATUS_REPLY);
+  reply.set_request(header.request());
+  auto* s = reply.mutable_status_reply();
+  s->set_pid(::getpid());
+  s->set_client_url(client_url_);
+  s->set_engine_url(engine_url_);
+  s->set_queue_depth(tasks_.queue_depth());
+  s->set_tasks_done(tasks_done_);
+  s->set_tasks_failed(tasks_failed_);
+  for (const auto& [id, e] : registry_.all()) {
+    auto* es = s->add_engines();
+    es->set_id(e.id);
+    es->set_host(e.host);
+    es->set_pid(e.pid);
+    es->set_state(e.state_name());
+    es->set_tasks_done(e.tasks_done);
+    es->set_restarts(e.restarts);
+    es->set_outstanding(e.outstanding());
+    es->set_cores(e.cores);
+  }
+  send_header(clients_, client, reply);
+}
+
+// ---- engines ---------------------------------------------------------------
+
+void Controller::Impl::on_engine_message(wire::Frames& frames) {
+  wire::Header header;
+  if (frames.size() < 2 || !wire::unpack(frames[1], header)) {
+    spdlog::warn("malformed message from engine connection ({} frames) ignored", frames.size());
+    return;
+  }
+  const std::string rid = routing_id(frames[0]);
+  if (header.type() == wire::HELLO) {
+    on_engine_hello(rid, header);
+    return;
+  }
+  EngineRecord* engine = registry_.find_live(rid);
+  if (!engine) {
+    // Lost, or from before a controller restart: ask it to register again.
+    wire::Header refused;
+    refused.set_type(wire::REFUSED);
+    refused.mutable_error()->set_type("unregistered");
+    refused.mutable_error()->set_message("engine not registered with this controller");
+    send_header(engines_, rid, refused);
+    return;
+  }
+  engine->last_seen = Clock::now();
+  switch (header.type()) {
+    case wire::RESULT:
+      on_result(*engine, frames, header);
+      break;
+    case wire::HEARTBEAT:
+      break;
+    case wire::BYE:
+      engine_lost(*engine, "engine shut down");
+      break;
+    default:
+      spdlog::warn("unexpected message type {} from engine {}", static_cast<int>(header.type()),
+                   engine->id);
+  }
+}
+
+void Controller::Impl::on_engine_hello(const std::string& rid, const wire::Header& header) {
+  if (refuse_hello(engines_, rid, header)) return;
+  if (EngineRecord* old = registry_.find_live(rid)) engine_lost(*old, "registered again");
+  EngineRecord& engine = registry_.add(rid, header.hello(), Clock::now());
+  wire::Header welcome;
+  welcome.set_type(wire::WELCOME);
+  welcome.mutable_welcome()->set_engine_id(engine.id);
+  welcome.mutable_welcome()->set_heartbeat_ms(
+      static_cast<uint32_t>(options_.heartbeat_interval.count()));
+  send_header(engines_, rid, welcome);
+  spdlog::info("engine {} registered: host {} pid {}, {} tasks offered; {} engines live", engine.id,
+               engine.host, engine.pid, engine.offers.size(), registry_.live_count());
+}
+
+void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
+                                 const wire::Header& header) {
+  const TaskKey key{header.client(), header.seq()};
+  auto it = std::find(engine.assigned.begin(), engine.assigned.end(), key);
+  if (it == engine.assigned.end()) {
+    spdlog::debug("dropped result for task {} not assigned to engine {}",
+                  wire::task_id(key.client, key.seq), engine.id);
+    return;
+  }
+  engine.assigned.erase(it);
+  ++engine.tasks_done;
+  TaskRecord* record = tasks_.find(key);
+  if (!record) return;
+  if (!record->answered) {
+    ++(header.status() == wire::OK ? tasks_done_ : tasks_failed_);
+    // The engine's header and payload go to the client untouched.
+    frames[0] = routing_frame(record->client_routing_id);
+    wire::send(clients_, frames);
+  }
+  tasks_.erase(key);
+}
+
+// ---- scheduling ------------------------------------------------------------
+
+void Controller::Impl::dispatch() {
+  TaskKey key;
+  while (TaskRecord* record = tasks_.front(key)) {
+    EngineRecord* engine = registry_.least_loaded(record->name, options_.engine_hwm);
+    if (!engine) {
+      // Engines that came after the task was queued may not offer it.
+      std::string expected;
+      if (registry_.check(record->name, "", expected) == Offer::kUnknown) {
+        fail_task(*record, key, wire::UNKNOWN_TASK,
+                  "no connected engine offers task '" + record->name + "'");
+        tasks_.erase(key);
+        continue;
+      }
+      return;  // every engine that could run it is full
+    }
+    if (!send_task(*engine, key, *record)) return;
+    tasks_.pop_front();
+  }
+}
+
+bool Controller::Impl::send_task(EngineRecord& engine, const TaskKey& key, TaskRecord& record) {
+  wire::Frames out;
+  out.reserve(record.frames.size());
+  out.push_back(routing_frame(engine.routing_id));
+  // Copies share the payload buffers (reference-counted), so the record
+  // keeps the task for a retry without copying its bytes.
+  for (size_t i = 1; i < record.frames.size(); ++i) out.emplace_back().copy(record.frames[i]);
+  try {
+    if (!wire::send(engines_, out)) return false;
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EHOSTUNREACH) throw;
+    engine_lost(engine, "connection gone");
+    return false;
+  }
+  record.engine_id = engine.id;
+  if (record.timeout.count() > 0) record.deadline = Clock::now() + record.timeout;
+  engine.assigned.push_back(key);
+  return true;
+}
+
+void Controller::Impl::engine_lost(EngineRecord& engine, const std::string& reason) {
+  spdlog::warn("engine {} (host {} pid {}) lost: {}; {} tasks were assigned to it", engine.id,
+               engine.host, engine.pid, reason, engine.assigned.size());
+  // Newest first, so that requeued tasks keep their order at the queue's front.
+  for (auto it = engine.assigned.rbegin(); it != engine.assigned.rend(); ++it) {
+    TaskRecord* record = tasks_.find(*it);
+    if (!record) continue;
+    if (record->answered) {
+      tasks_.erase(*it);
+    } else if (record->attempt <= record->retries) {
+      ++record->attempt;
+      record->engine_id = 0;
+      wire::Header header;
+      if (wire::unpack(record->frames[1], header)) {
+        header.set_attempt(record->attempt);
+        record->frames[1] = wire::pack(header);
+      }
+      tasks_.enqueue_front(*it);
+    } else {
+      fail_task(*record, *it, wire::ENGINE_LOST,
+                "engine " + std::to_string(engine.id) + " on " + engine.host + " (pid " +
+                    std::to_string(engine.pid) + ") was lost while running the task: " + reason,
+                &engine);
+      tasks_.erase(*it);
+    }
+  }
+  registry_.mark_lost(engine, reason);
+}
+
+void Controller::Impl::check_timers(Clock::time_point now) {
+  const auto silence = options_.heartbeat_interval * options_.heartbeat_misses;
+  for (uint32_t id : registry_.silent_since(now - silence))
+    engine_lost(*registry_.find(id),
+                "no heartbeat for " + std::to_string(silence.count()) + " ms");
+  for (const auto& [id, engine] : registry_.all()) {
+    for (const TaskKey& key : engine.assigned) {
+      TaskRecord* record = tasks_.find(key);
+      if (!record || record->answered || record->timeout.count() == 0 || now < record->deadline)
+        continue;
+      fail_task(*record, key, wire::TIMEOUT,
+                "task ran longer than its timeout of " + std::to_string(record->timeout.count()) +
+                    " ms on engine " + std::to_string(engine.id),
+                &engine);
+    }
+  }
+}
+
+void Controller::Impl::fail_task(TaskRecord& record, const TaskKey& key, wire::Status status,
+                                 const std::string& message, const EngineRecord* engine) {
+  wire::Header reply;
+  reply.set_type(wire::RESULT);
+  reply.set_client(key.client);
+  reply.set_seq(key.seq);
+  reply.set_attempt(record.attempt);
+  reply.set_status(status);
+  reply.set_task(record.name);
+  reply.mutable_error()->set_message(message);
+  if (engine) {
+    reply.set_engine_id(engine->id);
+    reply.set_host(engine->host);
+  }
+  send_header(clients_, record.client_routing_id, reply);
+  record.answered = true;
+  ++tasks_failed_;
+}
+
+bool Controller::Impl::refuse_hello(zmq::socket_t& socket, const std::string& rid,
+                                    const wire::Header& header) {
+  if (header.hello().version() == wire::kProtocolVersion) return false;
+  wire::Header refused;
+  refused.set_type(wire::REFUSED);
+  refused.mutable_error()->set_type("protocol");
+  refused.mutable_error()->set_message(
+      "protocol version " + std::to_string(header.hello().version()) + " is not supported; this controller speaks version " +
+      std::to_string(wire::kProtocolVersion) + ": use the same herd release everywhere");
+  spdlog::warn("refused a peer with protocol version {}", header.hello().version());
+  send_header(socket, rid, refused);
+  return true;
+}
+
+void Controller::Impl::send_header(zmq::socket_t& socket, const std::string& rid,
+                                   const wire::Header& header) {
+  wire::Frames frames;
+  frames.push_back(routing_frame(rid));
+  frames.push_back(wire::pack(header));
+  try {
+    wire::send(socket, frames);
+  } catch (const zmq::error_t& e) {
+    spdlog::debug("reply to a departed peer dropped: {}", e.what());
+  }
+}
+
+// ---- public face -----------------------------------------------------------
+
+Controller::Controller(ControllerOptions options) {
+  try {
+    impl_ = std::make_unique<Impl>(std::move(options));
+  } catch (const zmq::error_t& e) {
+    throw std::runtime_error(std::string("controller cannot start: ") + e.what());
+  }
+}
+Controller::~Controller() = default;
+void Controller::run(const std::atomic<bool>& stop) { impl_->run(stop); }
+const std::string& Controller::client_url() const { return impl_->client_url_; }
+const std::string& Controller::engine_url() const { return impl_->engine_url_; }
+
+}  // namespace herd::controller

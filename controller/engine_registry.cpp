@@ -1,0 +1,78 @@
+#include "controller/engine_registry.hpp"
+
+#include <algorithm>
+
+namespace herd::controller {
+
+EngineRecord& EngineRegistry::add(std::string routing_id, const wire::Hello& hello,
+                                  Clock::time_point now) {
+  const uint32_t id = next_id_++;
+  EngineRecord& e = engines_[id];
+  e.id = id;
+  e.routing_id = std::move(routing_id);
+  e.host = hello.host();
+  e.pid = hello.pid();
+  e.cores = hello.cores();
+  e.restarts = hello.restarts();
+  e.last_seen = now;
+  for (const auto& t : hello.tasks()) {
+    if (e.offers.emplace(t.name(), t.signature()).second) ++offers_[t.name()][t.signature()];
+  }
+  by_routing_id_[e.routing_id] = id;
+  return e;
+}
+
+EngineRecord* EngineRegistry::find_live(std::string_view routing_id) {
+  auto it = by_routing_id_.find(std::string(routing_id));
+  return it == by_routing_id_.end() ? nullptr : &engines_.at(it->second);
+}
+
+EngineRecord* EngineRegistry::find(uint32_t id) {
+  auto it = engines_.find(id);
+  return it == engines_.end() ? nullptr : &it->second;
+}
+
+void EngineRegistry::mark_lost(EngineRecord& engine, std::string reason) {
+  if (engine.lost) return;
+  engine.lost = true;
+  engine.lost_reason = std::move(reason);
+  engine.assigned.clear();
+  by_routing_id_.erase(engine.routing_id);
+  for (const auto& [name, signature] : engine.offers) {
+    auto by_name = offers_.find(name);
+    if (by_name == offers_.end()) continue;
+    if (--by_name->second[signature] == 0) by_name->second.erase(signature);
+    if (by_name->second.empty()) offers_.erase(by_name);
+  }
+}
+
+Offer EngineRegistry::check(const std::string& name, const std::string& signature,
+                            std::string& expected) const {
+  if (by_routing_id_.empty()) return Offer::kNoEngines;
+  auto it = offers_.find(name);
+  if (it == offers_.end()) return Offer::kUnknown;
+  if (it->second.count(signature)) return Offer::kOk;
+  expected = it->second.begin()->first;
+  return Offer::kMismatch;
+}
+
+EngineRecord* EngineRegistry::least_loaded(const std::string& name, unsigned hwm) {
+  EngineRecord* best = nullptr;
+  for (const auto& [rid, id] : by_routing_id_) {
+    EngineRecord& e = engines_.at(id);
+    if (e.outstanding() >= hwm || !e.offers.count(name)) continue;
+    if (!best || e.outstanding() < best->outstanding() ||
+        (e.outstanding() == best->outstanding() && e.tasks_done < best->tasks_done))
+      best = &e;
+  }
+  return best;
+}
+
+std::vector<uint32_t> EngineRegistry::silent_since(Clock::time_point cutoff) const {
+  std::vector<uint32_t> out;
+  for (const auto& [rid, id] : by_routing_id_)
+    if (engines_.at(id).last_seen < cutoff) out.push_back(id);
+  return out;
+}
+
+}  // namespace herd::controller

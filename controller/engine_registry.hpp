@@ -1,0 +1,69 @@
+// The controller's table of engines: who they are, what they offer, how busy
+// they are, and when they were last heard from. Owned by the event loop.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "controller/task_key.hpp"
+#include "herd.pb.h"
+
+namespace herd::controller {
+
+using Clock = std::chrono::steady_clock;
+
+struct EngineRecord {
+  uint32_t id = 0;
+  std::string routing_id;  // the ROUTER's identity for its connection
+  std::string host;
+  int64_t pid = 0;
+  uint32_t cores = 0;
+  uint32_t restarts = 0;
+  bool lost = false;
+  std::string lost_reason;
+  uint64_t tasks_done = 0;
+  Clock::time_point last_seen;
+  std::vector<TaskKey> assigned;  // sent to it and not yet answered
+  std::unordered_map<std::string, std::string> offers;  // task name -> signature
+
+  uint32_t outstanding() const { return static_cast<uint32_t>(assigned.size()); }
+  const char* state_name() const { return lost ? "lost" : assigned.empty() ? "idle" : "busy"; }
+};
+
+// What the live engines say about a task name and signature.
+enum class Offer { kNoEngines, kUnknown, kMismatch, kOk };
+
+class EngineRegistry {
+ public:
+  EngineRecord& add(std::string routing_id, const wire::Hello& hello, Clock::time_point now);
+  EngineRecord* find_live(std::string_view routing_id);
+  EngineRecord* find(uint32_t id);
+  // Marks it lost; its record stays for status, its routing id is forgotten.
+  void mark_lost(EngineRecord& engine, std::string reason);
+
+  // For a task of `name` and `signature`: can any live engine run it? On
+  // kMismatch, `expected` receives the signature the engines offer.
+  Offer check(const std::string& name, const std::string& signature, std::string& expected) const;
+  // The live engine with the fewest outstanding tasks (below `hwm`) that
+  // offers `name`; ties go to the one that has done least. Null if none.
+  EngineRecord* least_loaded(const std::string& name, unsigned hwm);
+  // Live engines not heard from since `cutoff`.
+  std::vector<uint32_t> silent_since(Clock::time_point cutoff) const;
+
+  size_t live_count() const { return by_routing_id_.size(); }
+  const std::map<uint32_t, EngineRecord>& all() const { return engines_; }
+
+ private:
+  std::map<uint32_t, EngineRecord> engines_;  // by id; ids are never reused
+  std::unordered_map<std::string, uint32_t> by_routing_id_;  // live engines only
+  // name -> signature -> number of live engines offering it
+  std::unordered_map<std::string, std::map<std::string, unsigned>> offers_;
+  uint32_t next_id_ = 1;
+};
+
+}  // namespace herd::controller

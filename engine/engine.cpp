@@ -1,0 +1,179 @@
+#include "engine/engine.hpp"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <stdexcept>
+#include <thread>
+
+#include "engine/executor.hpp"
+#include "herd/task.hpp"
+#include "proto/wire.hpp"
+
+namespace herd::engine {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kPollInterval = std::chrono::milliseconds(100);
+constexpr size_t kMaxReceivesPerTurn = 1024;
+
+std::string host_name() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
+// The engine's main thread: owns the DEALER to the controller, relays tasks
+// to the executor and results back, and beats its heart on time.
+class Session {
+ public:
+  Session(const EngineOptions& options)
+      : options_(options),
+        socket_(context_, zmq::socket_type::dealer),
+        control_(context_, zmq::socket_type::pair),
+        host_(host_name()) {
+    socket_.set(zmq::sockopt::linger, 1000);  // let BYE and last results out
+    socket_.set(zmq::sockopt::sndhwm, 0);
+    socket_.set(zmq::sockopt::rcvhwm, 0);
+    socket_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(wire::kDefaultMaxMessageBytes));
+    control_.set(zmq::sockopt::linger, 0);
+    control_.set(zmq::sockopt::sndhwm, 0);
+    control_.set(zmq::sockopt::rcvhwm, 0);
+    const std::string endpoint = "inproc://executor";
+    control_.bind(endpoint);
+    executor_ = std::make_unique<Executor>(context_, endpoint, host_);
+    socket_.connect(options_.url);
+  }
+
+  int run(const std::atomic<bool>& stop) {
+    send_hello();
+    std::vector<zmq::pollitem_t> items = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
+                                          {control_.handle(), 0, ZMQ_POLLIN, 0}};
+    wire::Frames frames;
+    while (!stop && exit_code_ < 0) {
+      try {
+        zmq::poll(items, kPollInterval);
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        throw;
+      }
+      for (size_t i = 0; i < kMaxReceivesPerTurn && wire::receive(control_, frames); ++i)
+        wire::send(socket_, frames);  // a result, on its way to the controller
+      for (size_t i = 0; i < kMaxReceivesPerTurn && wire::receive(socket_, frames); ++i)
+        on_controller_message(frames);
+      beat();
+    }
+    if (exit_code_ < 0) exit_code_ = 0;
+    send_control(wire::BYE);
+    executor_->stop(control_);
+    spdlog::info("engine {} stopping", engine_id_);
+    return exit_code_;
+  }
+
+ private:
+  void on_controller_message(wire::Frames& frames) {
+    wire::Header header;
+    if (frames.empty() || !wire::unpack(frames[0], header)) {
+      spdlog::warn("malformed message from the controller ignored");
+      return;
+    }
+    switch (header.type()) {
+      case wire::TASK:
+        wire::send(control_, frames);  // the executor parses it again; headers are small
+        break;
+      case wire::WELCOME:
+        engine_id_ = header.welcome().engine_id();
+        if (header.welcome().heartbeat_ms() > 0)
+          heartbeat_ = std::chrono::milliseconds(header.welcome().heartbeat_ms());
+        executor_->set_engine_id(engine_id_);
+        ::setenv("HERD_ENGINE_ID", std::to_string(engine_id_).c_str(), 1);
+        spdlog::info("registered with {} as engine {}", options_.url, engine_id_);
+        break;
+      case wire::REFUSED:
+        if (header.error().type() == "unregistered") {
+          // The controller restarted or gave us up for lost: register afresh.
+          spdlog::warn("controller no longer knows engine {}; registering again", engine_id_);
+          send_hello();
+        } else {
+          spdlog::error("controller refused this engine: {}", header.error().message());
+          exit_code_ = 2;
+        }
+        break;
+      default:
+        spdlog::debug("unexpected message type {} from the controller",
+                      static_cast<int>(header.type()));
+    }
+  }
+
+  void beat() {
+    const auto now = Clock::now();
+    if (now - last_beat_ < heartbeat_) return;
+    last_beat_ = now;
+    if (engine_id_ != 0) send_control(wire::HEARTBEAT);
+  }
+
+  void send_hello() {
+    wire::Header header;
+    header.set_type(wire::HELLO);
+    auto* hello = header.mutable_hello();
+    hello->set_version(wire::kProtocolVersion);
+    hello->set_role(wire::ENGINE);
+    hello->set_host(host_);
+    hello->set_pid(::getpid());
+    hello->set_cores(std::thread::hardware_concurrency());
+    hello->set_restarts(options_.restarts);
+    for (const auto& entry : detail::TaskRegistry::instance().entries()) {
+      auto* t = hello->add_tasks();
+      t->set_name(entry.name);
+      t->set_signature(entry.signature);
+    }
+    wire::Frames frames;
+    frames.push_back(wire::pack(header));
+    wire::send(socket_, frames);
+  }
+
+  void send_control(wire::Type type) {
+    wire::Header header;
+    header.set_type(type);
+    wire::Frames frames;
+    frames.push_back(wire::pack(header));
+    wire::send(socket_, frames);
+  }
+
+  const EngineOptions& options_;
+  zmq::context_t context_{1};
+  zmq::socket_t socket_;
+  zmq::socket_t control_;  // our end of the executor's PAIR
+  const std::string host_;
+  std::unique_ptr<Executor> executor_;
+  uint32_t engine_id_ = 0;
+  int exit_code_ = -1;
+  std::chrono::milliseconds heartbeat_{1000};
+  Clock::time_point last_beat_;
+};
+
+}  // namespace
+
+void load_task_libraries(const std::vector<std::string>& libraries) {
+  for (const auto& path : libraries) {
+    // RTLD_NODELETE: tasks' code must outlive any handle bookkeeping.
+    if (!::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE)) {
+      const char* why = ::dlerror();
+      throw std::runtime_error("cannot load task library " + path + ": " + (why ? why : "unknown error"));
+    }
+    spdlog::info("loaded task library {}", path);
+  }
+}
+
+int run_engine(const EngineOptions& options, const std::atomic<bool>& stop) {
+  try {
+    Session session(options);
+    return session.run(stop);
+  } catch (const zmq::error_t& e) {
+    throw std::runtime_error("engine cannot connect to '" + options.url + "': " + e.what());
+  }
+}
+
+}  // namespace herd::engine

@@ -1,0 +1,123 @@
+#include "engine/executor.hpp"
+
+#include <cxxabi.h>
+#include <stdlib.h>
+
+#include <memory>
+#include <spdlog/spdlog.h>
+#include <typeinfo>
+
+#include "herd/error.hpp"
+#include "herd/task.hpp"
+
+namespace herd::engine {
+
+namespace {
+
+std::string demangle(const char* name) {
+  int status = 0;
+  std::unique_ptr<char, decltype(&std::free)> out(abi::__cxa_demangle(name, nullptr, nullptr, &status),
+                                                  &std::free);
+  return status == 0 && out ? out.get() : name;
+}
+
+void set_error(wire::Header& h, wire::Status status, std::string type, std::string message) {
+  h.set_status(status);
+  h.mutable_error()->set_type(std::move(type));
+  h.mutable_error()->set_message(std::move(message));
+}
+
+}  // namespace
+
+Executor::Executor(zmq::context_t& context, std::string endpoint, std::string host)
+    : context_(context), endpoint_(std::move(endpoint)), host_(std::move(host)) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+Executor::~Executor() {
+  if (thread_.joinable()) thread_.detach();
+}
+
+void Executor::stop(zmq::socket_t& control) {
+  zmq::message_t empty;
+  (void)control.send(empty, zmq::send_flags::dontwait);  // an empty frame means "stop"
+  if (!thread_.joinable()) return;
+  if (busy_) thread_.detach();
+  else thread_.join();
+}
+
+void Executor::loop() {
+  zmq::socket_t pair(context_, zmq::socket_type::pair);
+  pair.set(zmq::sockopt::linger, 0);
+  pair.connect(endpoint_);
+  wire::Frames task;
+  for (;;) {
+    task.clear();
+    zmq::message_t frame;
+    if (!pair.recv(frame, zmq::recv_flags::none)) continue;
+    if (frame.size() == 0 && !frame.more()) return;
+    bool more = frame.more();
+    task.push_back(std::move(frame));
+    while (more) {
+      zmq::message_t next;
+      (void)pair.recv(next, zmq::recv_flags::none);
+      more = next.more();
+      task.push_back(std::move(next));
+    }
+    busy_ = true;
+    wire::Frames result = run(task);
+    busy_ = false;
+    if (!result.empty()) wire::send(pair, result);
+  }
+}
+
+wire::Frames Executor::run(wire::Frames& task) {
+  wire::Header in;
+  if (task.empty() || !wire::unpack(task[0], in)) {
+    spdlog::warn("task message with a malformed header dropped");
+    return {};
+  }
+  wire::Header out = wire::reply_to(in, wire::RESULT);
+  out.set_engine_id(engine_id_);
+  out.set_host(host_);
+  out.set_started(wire::unix_now());
+  const std::string id = wire::task_id(in.client(), in.seq());
+  Bytes result;
+  detail::TaskEntry entry;
+  if (!detail::TaskRegistry::instance().find(in.task(), entry)) {
+    set_error(out, wire::UNKNOWN_TASK, "herd::UnknownTask",
+              "engine " + std::to_string(engine_id_) + " does not offer task '" + in.task() + "'");
+  } else if (entry.signature != in.signature()) {
+    out.set_task(in.task());
+    out.set_status(wire::SIGNATURE_MISMATCH);
+    out.mutable_error()->set_expected(entry.signature);
+    out.mutable_error()->set_actual(in.signature());
+  } else {
+    std::vector<Bytes> args;
+    args.reserve(task.size() - 1);
+    for (size_t i = 1; i < task.size(); ++i) args.push_back(wire::to_bytes(std::move(task[i])));
+    detail::TaskContextScope context({id, engine_id_, in.attempt()});
+    ::setenv("HERD_TASK_ID", id.c_str(), 1);
+    spdlog::debug("running task {} '{}' (attempt {})", id, in.task(), in.attempt());
+    try {
+      result = entry.invoke(entry.function, args);
+      out.set_status(wire::OK);
+    } catch (const DecodeError& e) {
+      set_error(out, wire::BAD_REQUEST, "herd::DecodeError",
+                std::string("arguments of task '") + in.task() + "' do not decode: " + e.what());
+    } catch (const std::exception& e) {
+      set_error(out, wire::REMOTE_ERROR, demangle(typeid(e).name()), e.what());
+    } catch (...) {
+      const std::type_info* type = abi::__cxa_current_exception_type();
+      set_error(out, wire::REMOTE_ERROR, type ? demangle(type->name()) : "unknown",
+                "the task threw an exception that is not a std::exception");
+    }
+  }
+  out.set_finished(wire::unix_now());
+  wire::Frames reply;
+  reply.push_back(wire::pack(out));
+  if (out.status() == wire::OK && !result.empty()) reply.push_back(wire::to_message(std::move(result)));
+  return reply;
+}
+
+}  // namespace herd::engine

@@ -1,0 +1,46 @@
+// The task thread of an engine. It receives TASK messages from the engine's
+// main thread over an inproc PAIR socket, runs them one at a time through the
+// task registry and sends RESULT messages back the same way. A task that
+// throws, or whose arguments do not decode, becomes an error result: nothing a
+// task does ends the thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+#include "proto/wire.hpp"
+
+namespace herd::engine {
+
+class Executor {
+ public:
+  // `endpoint` is an inproc address the caller's PAIR socket has bound.
+  Executor(zmq::context_t& context, std::string endpoint, std::string host);
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  void set_engine_id(uint32_t id) { engine_id_ = id; }
+  bool busy() const { return busy_; }
+  // Asks the thread to finish after its current task, through `control`
+  // (the caller's end of the PAIR), and joins it if it is idle. A busy thread
+  // is detached: a C++ thread cannot be stopped, and the process is leaving.
+  void stop(zmq::socket_t& control);
+
+  // Runs one task message (header, then arguments) and returns its result message.
+  wire::Frames run(wire::Frames& task);
+
+ private:
+  void loop();
+
+  zmq::context_t& context_;
+  const std::string endpoint_;
+  const std::string host_;
+  std::atomic<uint32_t> engine_id_{0};
+  std::atomic<bool> busy_{false};
+  std::thread thread_;
+};
+
+}  // namespace herd::engine
