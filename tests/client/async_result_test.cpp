@@ -1,0 +1,208 @@
+// AsyncResult and AsyncMapResult over result states completed by hand, as the
+// client's I/O thread would complete them. No cluster involved.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "herd/herd.hpp"
+
+namespace {
+
+using herd::detail::ResultState;
+using namespace std::chrono_literals;
+
+std::shared_ptr<ResultState> make_state(uint64_t seq = 1) {
+  return std::make_shared<ResultState>("test-" + std::to_string(seq), seq,
+                                       std::weak_ptr<herd::detail::ClientCore>());
+}
+
+std::exception_ptr remote_error(const std::string& message) {
+  return std::make_exception_ptr(
+      herd::RemoteError("std::runtime_error", message, {"test-task", 4, "host-a"}));
+}
+
+TEST(AsyncResultTest, CompletedResultDecodes) {
+  auto state = make_state();
+  herd::AsyncResult<int> r(state);
+  EXPECT_FALSE(r.ready());
+  state->complete(herd::encode_frame(42), {});
+  EXPECT_TRUE(r.ready());
+  EXPECT_TRUE(r.successful());
+  EXPECT_TRUE(r.wait(0ms));
+  EXPECT_EQ(r.get(), 42);
+  EXPECT_EQ(r.get(1s), 42);
+  EXPECT_EQ(r.id(), "test-1");
+}
+
+TEST(AsyncResultTest, SuccessfulOnUnfinishedThrowsNotReady) {
+  herd::AsyncResult<int> r(make_state());
+  EXPECT_THROW(r.successful(), herd::NotReady);
+  EXPECT_THROW(r.metadata(), herd::NotReady);
+}
+
+TEST(AsyncResultTest, GetWithTimeoutOnUnfinishedThrowsTimeoutError) {
+  herd::AsyncResult<int> r(make_state());
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(r.get(50ms), herd::TimeoutError);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 50ms);
+  EXPECT_FALSE(r.wait(10ms));
+}
+
+TEST(AsyncResultTest, FailedResultRethrowsTheError) {
+  auto state = make_state();
+  herd::AsyncResult<int> r(state);
+  state->fail(remote_error("boom"), {});
+  EXPECT_TRUE(r.ready());
+  EXPECT_FALSE(r.successful());
+  try {
+    r.get();
+    FAIL() << "no exception";
+  } catch (const herd::RemoteError& e) {
+    EXPECT_EQ(e.remote_type(), "std::runtime_error");
+    EXPECT_EQ(e.message(), "boom");
+    EXPECT_EQ(e.engine_id(), 4u);
+    EXPECT_EQ(e.host(), "host-a");
+    EXPECT_EQ(e.index(), -1);
+  }
+}
+
+TEST(AsyncResultTest, FirstCompletionWins) {
+  auto state = make_state();
+  herd::AsyncResult<int> r(state);
+  state->complete(herd::encode_frame(1), {});
+  state->fail(remote_error("late"), {});
+  state->complete(herd::encode_frame(2), {});
+  EXPECT_EQ(r.get(), 1);
+}
+
+TEST(AsyncResultTest, VoidResult) {
+  auto state = make_state();
+  herd::AsyncResult<void> r(state);
+  state->complete(herd::Bytes(), {});
+  EXPECT_NO_THROW(r.get());
+}
+
+TEST(AsyncResultTest, WaitWakesWhenAnotherThreadCompletes) {
+  auto state = make_state();
+  herd::AsyncResult<std::string> r(state);
+  std::thread completer([state] { state->complete(herd::encode_frame(std::string("done")), {}); });
+  EXPECT_EQ(r.get(5s), "done");
+  completer.join();
+}
+
+TEST(AsyncResultTest, MetadataKeepsTheSubmissionTime) {
+  auto state = make_state();
+  herd::AsyncResult<int> r(state);
+  herd::TaskMetadata md;
+  md.engine_id = 9;
+  md.host = "h";
+  md.attempt = 1;
+  state->complete(herd::encode_frame(0), md);
+  const auto got = r.metadata();
+  EXPECT_EQ(got.engine_id, 9u);
+  EXPECT_EQ(got.host, "h");
+  EXPECT_NE(got.submitted.time_since_epoch().count(), 0);
+}
+
+TEST(AsyncResultTest, AbortOfACompletedResultIsHarmless) {
+  auto state = make_state();
+  herd::AsyncResult<int> r(state);
+  state->complete(herd::encode_frame(5), {});
+  r.abort();
+  EXPECT_EQ(r.get(), 5);
+}
+
+TEST(AsyncMapResultTest, GetReturnsResultsInInputOrder) {
+  std::vector<std::shared_ptr<ResultState>> states;
+  for (uint64_t i = 0; i < 5; ++i) states.push_back(make_state(i));
+  herd::AsyncMapResult<int> m(states);
+  EXPECT_EQ(m.size(), 5u);
+  EXPECT_FALSE(m.ready());
+  EXPECT_THROW(m.successful(), herd::NotReady);
+  // Complete out of order.
+  for (int i : {3, 0, 4, 1, 2}) states[static_cast<size_t>(i)]->complete(herd::encode_frame(i * 10), {});
+  EXPECT_TRUE(m.ready());
+  EXPECT_TRUE(m.successful());
+  EXPECT_EQ(m.get(1s), (std::vector<int>{0, 10, 20, 30, 40}));
+  EXPECT_EQ(m[3].get(), 30);
+  EXPECT_EQ(m.ids().size(), 5u);
+  EXPECT_EQ(m.ids()[2], "test-2");
+}
+
+TEST(AsyncMapResultTest, GetThrowsTheLowestFailingIndex) {
+  std::vector<std::shared_ptr<ResultState>> states;
+  for (uint64_t i = 0; i < 4; ++i) states.push_back(make_state(i));
+  herd::AsyncMapResult<int> m(states);
+  states[0]->complete(herd::encode_frame(0), {});
+  states[3]->fail(remote_error("three"), {});
+  states[1]->fail(remote_error("one"), {});
+  states[2]->complete(herd::encode_frame(2), {});
+  EXPECT_FALSE(m.successful());
+  try {
+    m.get();
+    FAIL() << "no exception";
+  } catch (const herd::RemoteError& e) {
+    EXPECT_EQ(e.index(), 1);
+    EXPECT_EQ(e.message(), "one");
+  }
+  EXPECT_EQ(m[0].get(), 0);
+  EXPECT_EQ(m[2].get(), 2);
+}
+
+TEST(AsyncMapResultTest, NonRemoteFailureIsRethrownAsIs) {
+  std::vector<std::shared_ptr<ResultState>> states{make_state(0), make_state(1)};
+  herd::AsyncMapResult<int> m(states);
+  states[0]->complete(herd::encode_frame(0), {});
+  states[1]->fail(std::make_exception_ptr(herd::EngineLost("gone", {})), {});
+  EXPECT_THROW(m.get(), herd::EngineLost);
+}
+
+TEST(AsyncMapResultTest, GetWithTimeoutThrowsWhileAnyIsUnfinished) {
+  std::vector<std::shared_ptr<ResultState>> states{make_state(0), make_state(1)};
+  herd::AsyncMapResult<int> m(states);
+  states[0]->complete(herd::encode_frame(0), {});
+  EXPECT_THROW(m.get(20ms), herd::TimeoutError);
+  EXPECT_FALSE(m.wait(10ms));
+}
+
+TEST(AsyncMapResultTest, EmptyMap) {
+  herd::AsyncMapResult<int> m(std::vector<std::shared_ptr<ResultState>>{});
+  EXPECT_TRUE(m.ready());
+  EXPECT_TRUE(m.get().empty());
+  EXPECT_EQ(m.id(), "");
+}
+
+TEST(ErrorTest, EveryErrorIsAHerdError) {
+  EXPECT_THROW(throw herd::TimeoutError("t"), herd::Error);
+  EXPECT_THROW(throw herd::UnknownTask("u"), herd::Error);
+  EXPECT_THROW(throw herd::ConnectionError("c"), herd::Error);
+  EXPECT_THROW(throw herd::NotReady("n"), herd::Error);
+  EXPECT_THROW(throw herd::TaskAborted("a"), herd::Error);
+  EXPECT_THROW(throw herd::DecodeError("d"), herd::Error);
+  EXPECT_THROW(throw herd::SignatureMismatch("f", "int(int)", "int(double)"), herd::Error);
+}
+
+TEST(ErrorTest, SignatureMismatchNamesBothSides) {
+  const herd::SignatureMismatch e("add", "int(int, int)", "int(double)");
+  EXPECT_EQ(e.expected(), "int(int, int)");
+  EXPECT_EQ(e.actual(), "int(double)");
+  const std::string what = e.what();
+  EXPECT_NE(what.find("add"), std::string::npos);
+  EXPECT_NE(what.find("int(int, int)"), std::string::npos);
+  EXPECT_NE(what.find("int(double)"), std::string::npos);
+}
+
+TEST(ErrorTest, RemoteErrorMessageNamesTypeAndPlace) {
+  const herd::RemoteError e("std::runtime_error", "boom", {"t-1", 3, "box"});
+  const std::string what = e.what();
+  EXPECT_NE(what.find("std::runtime_error"), std::string::npos);
+  EXPECT_NE(what.find("boom"), std::string::npos);
+  EXPECT_NE(what.find("box"), std::string::npos);
+  EXPECT_EQ(e.task_id(), "t-1");
+}
+
+}  // namespace

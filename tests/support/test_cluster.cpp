@@ -1,0 +1,162 @@
+#include "support/test_cluster.hpp"
+
+#include <signal.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <deque>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sstream>
+#include <stdexcept>
+
+namespace herd::test {
+
+namespace fs = std::filesystem;
+
+const char* herd_binary() { return HERD_BIN; }
+const char* test_tasks_library() { return HERD_TEST_TASKS_LIB; }
+
+namespace {
+
+std::string tail_of(const fs::path& file, size_t lines) {
+  std::ifstream in(file);
+  std::deque<std::string> last;
+  for (std::string line; std::getline(in, line);) {
+    last.push_back(line);
+    if (last.size() > lines) last.pop_front();
+  }
+  std::string out;
+  for (const auto& l : last) out += l + "\n";
+  return out;
+}
+
+// The value of `key=` in a line of `key=value` words ("" if absent).
+std::string word_value(const std::string& line, const std::string& key) {
+  std::istringstream words(line);
+  for (std::string w; words >> w;)
+    if (w.rfind(key + "=", 0) == 0) return w.substr(key.size() + 1);
+  return "";
+}
+
+bool is_our_herd_process(pid_t pid) {
+  std::error_code ec;
+  const auto ours = fs::canonical(herd_binary(), ec);
+  return !ec && process_exe(pid) == ours.string();
+}
+
+}  // namespace
+
+TempDir::TempDir(const std::string& prefix) {
+  std::string pattern = "/tmp/" + prefix + "-XXXXXX";
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed for " + pattern);
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  const char* keep = std::getenv("HERD_TEST_KEEP");
+  if (keep && *keep == '1') return;
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+TestCluster::TestCluster(int engines, std::string profile)
+    : dir_("herd-test"), profile_(std::move(profile)), engines_(engines) {
+  ::setenv("HERD_DIR", dir_.path().c_str(), 1);
+  start();
+}
+
+void TestCluster::start() {
+  const RunResult r = herd({"cluster", "start", "--n", std::to_string(engines_), "--daemonize",
+                            "--load", test_tasks_library(), "--profile", profile_, "--timeout",
+                            std::to_string(kStartTimeout.count())},
+                           kStartTimeout + std::chrono::seconds(10));
+  std::string ready;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("ready ", 0) == 0) ready = line;
+  const bool ok = r.exit_code == 0 && !ready.empty() &&
+                  word_value(ready, "profile") == profile_ &&
+                  word_value(ready, "engines") == std::to_string(engines_) &&
+                  !word_value(ready, "client").empty();
+  if (!ok) {
+    const std::string why = "herd cluster start failed: " + r.describe() + "\n--- logs ---\n" + log_tail();
+    stop();  // whatever it left behind
+    stopped_ = true;
+    throw std::runtime_error(why);
+  }
+  client_file_ = word_value(ready, "client");
+}
+
+TestCluster::~TestCluster() {
+  client_.reset();
+  if (!stopped_) {
+    const RunResult r = stop();
+    EXPECT_EQ(r.exit_code, 0) << "herd cluster stop: " << r.describe();
+  }
+  const char* ours = std::getenv("HERD_DIR");
+  if (ours && dir_.path() == ours) ::unsetenv("HERD_DIR");
+}
+
+herd::Client& TestCluster::client() {
+  if (!client_) client_ = std::make_unique<herd::Client>(client_file_);
+  return *client_;
+}
+
+fs::path TestCluster::run_dir() const { return dir_.path() / ("profile_" + profile_) / "run"; }
+fs::path TestCluster::log_dir() const { return dir_.path() / ("profile_" + profile_) / "log"; }
+
+RunResult TestCluster::herd(const std::vector<std::string>& args,
+                            std::chrono::milliseconds timeout) const {
+  std::vector<std::string> argv{herd_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, timeout, {{"HERD_DIR", dir_.path().string()}});
+}
+
+std::vector<fs::path> TestCluster::pid_files() const {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(run_dir(), ec))
+    if (entry.path().extension() == ".pid") out.push_back(entry.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<pid_t> TestCluster::recorded_pids() const {
+  std::vector<pid_t> out;
+  for (const auto& file : pid_files()) {
+    std::ifstream in(file);
+    long pid = 0;
+    if (in >> pid && pid > 0) out.push_back(static_cast<pid_t>(pid));
+  }
+  return out;
+}
+
+RunResult TestCluster::stop() {
+  client_.reset();
+  const std::vector<pid_t> pids = recorded_pids();
+  RunResult r = herd({"cluster", "stop", "--profile", profile_});
+  stopped_ = true;
+  const std::vector<pid_t> left = wait_until_gone(pids, kStopBound);
+  std::string listing;
+  for (pid_t pid : left) listing += " " + std::to_string(pid) + "(" + process_exe(pid) + ")";
+  EXPECT_TRUE(left.empty()) << "still alive 10 s after herd cluster stop:" << listing
+                            << "\nstop: " << r.describe() << "\n--- logs ---\n" << log_tail();
+  // Never leave a process behind for the next test: only pids the cluster
+  // recorded, and only while they still run the herd binary.
+  for (pid_t pid : left)
+    if (is_our_herd_process(pid)) ::kill(pid, SIGKILL);
+  return r;
+}
+
+std::string TestCluster::log_tail(size_t lines) const {
+  std::string out;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(log_dir(), ec)) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) out += "== " + file.string() + "\n" + tail_of(file, lines);
+  return out;
+}
+
+}  // namespace herd::test

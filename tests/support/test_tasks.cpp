@@ -1,0 +1,72 @@
+#include "support/test_tasks.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <stdexcept>
+#include <thread>
+
+#include "herd/task.hpp"
+
+namespace test_tasks {
+
+namespace {
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+}  // namespace
+
+int add(int a, int b) { return a + b; }
+
+std::string echo(std::string s) { return s; }
+
+herd::Bytes echo_bytes(herd::Bytes b) { return b; }
+
+int fail_with(std::string msg) { throw std::runtime_error(msg); }
+
+int throw_int() { throw 42; }
+
+double sleep_for(double seconds) {
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  return seconds;
+}
+
+int64_t engine_pid() { return static_cast<int64_t>(::getpid()); }
+
+int fail_at(int n, int bad) {
+  if (n == bad) throw std::invalid_argument("odd one out");
+  return n;
+}
+
+Point shift(Point p, double dx, double dy) {
+  p.x += dx;
+  p.y += dy;
+  return p;
+}
+
+std::vector<double> scale(std::vector<double> xs, double factor) {
+  for (double& x : xs) x *= factor;
+  return xs;
+}
+
+std::string context() {
+  const herd::TaskContext& c = herd::this_task();
+  return c.task_id + "|" + std::to_string(c.engine_id) + "|" + std::to_string(c.attempt) + "|" +
+         env_or_empty("HERD_TASK_ID") + "|" + env_or_empty("HERD_ENGINE_ID");
+}
+
+HERD_TASK(add);
+HERD_TASK(echo);
+HERD_TASK(echo_bytes);
+HERD_TASK(fail_with);
+HERD_TASK(throw_int);
+HERD_TASK(sleep_for);
+HERD_TASK(engine_pid);
+HERD_TASK(fail_at);
+HERD_TASK(shift);
+HERD_TASK(scale);
+HERD_TASK(context);
+
+}  // namespace test_tasks

@@ -1,0 +1,43 @@
+// Tasks the integration tests run. The engines load libherd_test_tasks.so
+// (herd cluster start --load …); the test programs link it too, so they can
+// call the tasks by function address. Each is registered under its bare name.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "herd/bytes.hpp"
+#include "herd/codec.hpp"
+
+namespace test_tasks {
+
+struct Point {
+  double x = 0;
+  double y = 0;
+  std::string label;
+  friend bool operator==(const Point&, const Point&) = default;
+};
+
+int add(int a, int b);
+std::string echo(std::string s);
+herd::Bytes echo_bytes(herd::Bytes b);
+// Throws std::runtime_error(msg).
+int fail_with(std::string msg);
+// Throws the int 42: an exception that is not a std::exception.
+int throw_int();
+// Sleeps `seconds`, then returns them.
+double sleep_for(double seconds);
+// The process id of the engine that runs it.
+int64_t engine_pid();
+// n, except that it throws std::invalid_argument("odd one out") when n == bad.
+int fail_at(int n, int bad);
+// The point moved by (dx, dy): a HERD_CODEC struct both ways.
+Point shift(Point p, double dx, double dy);
+std::vector<double> scale(std::vector<double> xs, double factor);
+// "task_id|engine_id|attempt|$HERD_TASK_ID|$HERD_ENGINE_ID", as the task sees them.
+std::string context();
+
+}  // namespace test_tasks
+
+HERD_CODEC(test_tasks::Point, x, y, label);
