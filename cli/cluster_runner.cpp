@@ -1,0 +1,184 @@
+#include "cluster_runner.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+#include "herd/client.hpp"
+#include "herd/error.hpp"
+#include "logging.hpp"
+#include "options.hpp"
+#include "process.hpp"
+#include "signals.hpp"
+#include "supervisor.hpp"
+
+namespace herd::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kFilePoll{50};
+constexpr milliseconds kStatusPoll{100};
+constexpr milliseconds kSupervisePoll{100};
+constexpr milliseconds kMaxStatusWait{1000};
+// The most a failed start spends stopping what it started.
+constexpr milliseconds kMaxCleanup{3000};
+// How much longer than --timeout a daemon's parent waits for the report.
+constexpr milliseconds kReportMargin{10'000};
+
+class StartupFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws if we were told to stop or a child died before the cluster was ready.
+void check_children(Supervisor& supervisor, const std::atomic<bool>& stop) {
+  if (stop) throw StartupFailure("interrupted before the cluster was ready");
+  for (const auto& exit : supervisor.reap())
+    throw StartupFailure(fmt::format(
+        "the {} (pid {}) {} before the cluster was ready; see {}", role_name(exit.slot.role),
+        exit.slot.pid, describe_exit(exit.wait_status), supervisor.log_file(exit.slot).string()));
+}
+
+// Waits for the controller `pid` to bind: it then writes client.json with its pid.
+void wait_for_controller(Supervisor& supervisor, const ClusterPlan& plan, pid_t pid,
+                         Clock::time_point deadline, const std::atomic<bool>& stop) {
+  const auto file = plan.profile.client_file();
+  for (;;) {
+    check_children(supervisor, stop);
+    try {
+      if (read_connection_file(file).controller_pid == pid) return;
+    } catch (const herd::Error&) {
+      // Not written yet.
+    }
+    if (Clock::now() >= deadline)
+      throw StartupFailure(
+          fmt::format("cluster did not start within {}: the controller did not write {}; see {}",
+                      seconds_text(plan.timeout), file.string(), plan.profile.log_dir().string()));
+    std::this_thread::sleep_for(kFilePoll);
+  }
+}
+
+size_t registered(const herd::ClusterStatus& status, const std::vector<pid_t>& ours) {
+  return static_cast<size_t>(
+      std::count_if(status.engines.begin(), status.engines.end(), [&](const auto& e) {
+        return e.state != "lost" && std::find(ours.begin(), ours.end(), e.pid) != ours.end();
+      }));
+}
+
+// Waits until every engine we started is registered; returns how many live
+// engines the controller has in all.
+size_t wait_for_engines(Supervisor& supervisor, const ClusterPlan& plan, Clock::time_point deadline,
+                        const std::atomic<bool>& stop) {
+  herd::Client client(plan.profile.client_file(), {.connection_timeout = kMaxCleanup});
+  const auto ours = supervisor.engine_pids();
+  size_t count = 0;
+  for (;;) {
+    check_children(supervisor, stop);
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (left.count() > 0) {
+      try {
+        const auto status = client.status(std::min(left, kMaxStatusWait));
+        count = registered(status, ours);
+        if (count == ours.size()) return status.live_engines();
+      } catch (const herd::TimeoutError&) {
+      } catch (const herd::ConnectionError&) {
+      }
+    }
+    if (Clock::now() >= deadline)
+      throw StartupFailure(
+          fmt::format("{} did not start within {}: {} of {} engines registered; see {}",
+                      plan.controller ? "cluster" : "engines", seconds_text(plan.timeout), count,
+                      ours.size(), plan.profile.log_dir().string()));
+    std::this_thread::sleep_for(kStatusPoll);
+  }
+}
+
+// Returns the exit code once told to stop or once there is nothing left to watch.
+int supervise(Supervisor& supervisor, const std::atomic<bool>& stop) {
+  while (!stop) {
+    for (const auto& exit : supervisor.reap()) {
+      spdlog::warn("{} {} (pid {}) {}", role_name(exit.slot.role), exit.slot.index, exit.slot.pid,
+                   describe_exit(exit.wait_status));
+      if (exit.slot.role == Role::kController) {
+        spdlog::error("the controller is gone: stopping the cluster");
+        return 1;
+      }
+    }
+    if (!supervisor.any_running()) {
+      spdlog::info("every process of this supervisor has exited");
+      return 0;
+    }
+    std::this_thread::sleep_for(kSupervisePoll);
+  }
+  spdlog::info("stopping on signal");
+  return 0;
+}
+
+std::string ready_line(const ClusterPlan& plan, size_t live) {
+  std::string line = fmt::format("ready profile={} engines={}", plan.profile.name(), live);
+  if (plan.controller) line += " client=" + plan.profile.client_file().string();
+  return line;
+}
+
+// Starts the plan, reports ready and supervises; returns the exit code. On
+// failure, stops what it started within `cleanup` and throws.
+int supervise_plan(const ClusterPlan& plan, StartupReport& report, const std::atomic<bool>& stop,
+                   Clock::time_point deadline, milliseconds cleanup) {
+  Supervisor supervisor(plan.profile, plan.log_level);
+  try {
+    if (plan.controller) {
+      const pid_t pid = supervisor.start_controller(*plan.controller);
+      wait_for_controller(supervisor, plan, pid, deadline, stop);
+    }
+    std::vector<std::string> engine_options = {"--file", plan.profile.engine_file().string()};
+    engine_options.insert(engine_options.end(), plan.engine_options.begin(),
+                          plan.engine_options.end());
+    for (int i = 0; i < plan.engines; ++i)
+      supervisor.start_engine(plan.first_engine + i, engine_options);
+    const std::string line = ready_line(plan, wait_for_engines(supervisor, plan, deadline, stop));
+    spdlog::info("{}", line);
+    report.ready(line);
+  } catch (...) {
+    supervisor.stop_all(cleanup);
+    throw;
+  }
+  const int code = supervise(supervisor, stop);
+  supervisor.stop_all(kStopGrace);
+  return code;
+}
+
+}  // namespace
+
+int run_cluster(const ClusterPlan& plan, StartupReport& report) {
+  const auto& stop = stop_on_signals();
+  // Keep time to stop what was started, so a failure ends within the timeout.
+  const milliseconds cleanup = std::min(kMaxCleanup, plan.timeout / 5);
+  try {
+    return supervise_plan(plan, report, stop, Clock::now() + plan.timeout - cleanup, cleanup);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    report.failed(e.what());
+    return 1;
+  }
+}
+
+int start_cluster(const ClusterPlan& plan, bool daemonize) {
+  plan.profile.create_dirs();
+  const auto log = plan.profile.log_dir() / "cluster.log";
+  StartupReport report;
+  if (daemonize) {
+    if (const auto code = cli::daemonize(log, plan.timeout + kReportMargin, report)) return *code;
+  }
+  // A daemon's stderr already goes to the log.
+  setup_logging(plan.log_level, daemonize ? std::filesystem::path() : log);
+  return run_cluster(plan, report);
+}
+
+}  // namespace herd::cli

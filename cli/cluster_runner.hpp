@@ -1,0 +1,39 @@
+// A cluster supervisor's life: start the processes, wait until every engine
+// has registered with the controller, report "ready", watch the processes
+// until told to stop, then stop them. Used by `herd cluster start` (with a
+// controller) and `herd cluster engines` (joining a running controller).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon.hpp"
+#include "herd/profile.hpp"
+
+namespace herd::cli {
+
+struct ClusterPlan {
+  herd::Profile profile;
+  std::string log_level = "info";
+  // Arguments for a controller to start; nullopt: join the profile's running one.
+  std::optional<std::vector<std::string>> controller;
+  int engines = 0;
+  int first_engine = 0;                     // slot number of the first engine (names its log file)
+  std::vector<std::string> engine_options;  // --load …
+  std::chrono::milliseconds timeout{30'000};
+};
+
+// Runs the plan in this process and returns its exit code. Reports "ready …"
+// or the error through `report`; on failure, everything it started is gone
+// before the report, within plan.timeout. Once ready, it runs until SIGINT or
+// SIGTERM, until the controller it started exits, or until nothing it started
+// runs any more.
+int run_cluster(const ClusterPlan& plan, StartupReport& report);
+
+// Runs the plan in this process, or with `daemonize` in a background child
+// while this process waits for its report. Returns the exit code.
+int start_cluster(const ClusterPlan& plan, bool daemonize);
+
+}  // namespace herd::cli

@@ -1,0 +1,78 @@
+// herd cluster stop: ends every process a `herd cluster start` or `herd
+// cluster engines` of the profile started, found through the pid files.
+#include <algorithm>
+#include <iostream>
+
+#include "commands.hpp"
+#include "herd/error.hpp"
+#include "logging.hpp"
+#include "options.hpp"
+#include "pid_files.hpp"
+#include "process.hpp"
+
+namespace herd::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// A supervisor that is killed leaves its children behind; they still get a
+// moment to leave cleanly.
+constexpr milliseconds kMinGrace{1000};
+
+std::vector<pid_t> live_pids(const std::vector<PidFile>& files, Role role) {
+  std::vector<pid_t> pids;
+  for (const auto& f : files)
+    if (f.role == role && is_herd_process(f.pid)) pids.push_back(f.pid);
+  return pids;
+}
+
+}  // namespace
+
+int cmd_cluster_stop(const Invocation& inv) {
+  CommandLine cl(inv.command, "[options]", inv.summary);
+  cl.options().add_options()("timeout", po::value<double>()->default_value(10)->value_name("S"),
+                             "seconds a process gets to exit after SIGTERM before SIGKILL");
+  if (!cl.parse(inv.args)) return 0;
+  setup_logging(cl.log_level());
+  const auto profile = cl.profile();
+  const auto timeout = cl.seconds("timeout");
+  const auto deadline = Clock::now() + timeout;
+
+  // Stale files go at once, so they are neither counted nor signalled.
+  std::vector<PidFile> files = list_pid_files(profile.run_dir());
+  std::erase_if(files, [](const PidFile& f) {
+    if (is_herd_process(f.pid)) return false;
+    remove_pid_file(f.path);
+    return true;
+  });
+  if (files.empty()) {
+    std::cout << "no cluster running for profile " << profile.name() << std::endl;
+    return 0;
+  }
+
+  // Supervisors stop their own children, in order; whatever is left after
+  // that (a supervisor killed outright, or one too slow) is stopped here.
+  stop_processes(live_pids(files, Role::kSupervisor), timeout);
+  for (const Role role : {Role::kEngine, Role::kController}) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    stop_processes(live_pids(list_pid_files(profile.run_dir()), role), std::max(left, kMinGrace));
+  }
+
+  std::vector<pid_t> survivors;
+  for (const auto& f : list_pid_files(profile.run_dir())) {
+    if (is_herd_process(f.pid))
+      survivors.push_back(f.pid);
+    else
+      remove_pid_file(f.path);
+  }
+  if (!survivors.empty())
+    throw herd::Error("could not stop pid " + std::to_string(survivors.front()) + " of profile " +
+                      profile.name());
+  std::cout << "stopped profile=" << profile.name() << " (" << files.size() << " processes)"
+            << std::endl;
+  return 0;
+}
+
+}  // namespace herd::cli

@@ -1,0 +1,91 @@
+// herd status: the controller's view of the cluster, as a table or as JSON.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "herd/client.hpp"
+#include "herd/error.hpp"
+#include "logging.hpp"
+#include "options.hpp"
+
+namespace herd::cli {
+
+namespace {
+
+// Key order as in the documented shape, for people who read it.
+using Json = nlohmann::ordered_json;
+
+Json to_json(const std::string& profile, const herd::ClusterStatus& s) {
+  Json engines = Json::array();
+  for (const auto& e : s.engines)
+    engines.push_back({{"id", e.id},
+                       {"host", e.host},
+                       {"pid", e.pid},
+                       {"state", e.state},
+                       {"tasks_done", e.tasks_done},
+                       {"restarts", e.restarts}});
+  return {{"profile", profile},
+          {"controller",
+           {{"pid", s.controller_pid}, {"client_url", s.client_url}, {"engine_url", s.engine_url}}},
+          {"queue_depth", s.queue_depth},
+          {"tasks_done", s.tasks_done},
+          {"tasks_failed", s.tasks_failed},
+          {"engines", std::move(engines)}};
+}
+
+void print_table(const std::string& profile, const herd::ClusterStatus& s) {
+  const size_t live = s.live_engines();
+  fmt::print("profile:     {}\n", profile);
+  fmt::print("controller:  pid {}, clients {}, engines {}\n", s.controller_pid, s.client_url,
+             s.engine_url);
+  fmt::print("queue depth: {}\n", s.queue_depth);
+  fmt::print("tasks:       {} done, {} failed\n", s.tasks_done, s.tasks_failed);
+  fmt::print("engines:     {} live, {} lost\n", live, s.engines.size() - live);
+  if (s.engines.empty()) return;
+  size_t host_width = 4;
+  for (const auto& e : s.engines) host_width = std::max(host_width, e.host.size());
+  fmt::print("\n{:>4}  {:<{}}  {:>8}  {:<5}  {:>10}  {:>8}\n", "ID", "HOST", host_width, "PID",
+             "STATE", "TASKS DONE", "RESTARTS");
+  for (const auto& e : s.engines)
+    fmt::print("{:>4}  {:<{}}  {:>8}  {:<5}  {:>10}  {:>8}\n", e.id, e.host, host_width, e.pid,
+               e.state, e.tasks_done, e.restarts);
+}
+
+}  // namespace
+
+int cmd_status(const Invocation& inv) {
+  CommandLine cl(inv.command, "[--json] [--timeout S]", inv.summary);
+  cl.options().add_options()("json", po::bool_switch(), "print JSON")(
+      "timeout", po::value<double>()->default_value(5)->value_name("S"),
+      "seconds to wait for the controller's answer");
+  if (!cl.parse(inv.args)) return 0;
+  setup_logging(cl.log_level());
+  const auto profile = cl.profile();
+  const auto timeout = cl.seconds("timeout");
+  if (!std::filesystem::exists(profile.client_file()))
+    throw herd::Error("no cluster running for profile " + profile.name() + " (no " +
+                      profile.client_file().string() + ")");
+
+  herd::Client client(profile.client_file(), {.connection_timeout = timeout});
+  herd::ClusterStatus status;
+  try {
+    status = client.status(timeout);
+  } catch (const herd::TimeoutError&) {
+    throw herd::Error("the controller at " + client.url() + " does not answer");
+  } catch (const herd::ConnectionError&) {
+    throw herd::Error("the controller at " + client.url() + " does not answer");
+  }
+  std::sort(status.engines.begin(), status.engines.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });
+  if (cl.flag("json"))
+    std::cout << to_json(profile.name(), status).dump(2) << std::endl;
+  else
+    print_table(profile.name(), status);
+  return 0;
+}
+
+}  // namespace herd::cli

@@ -1,0 +1,94 @@
+// herd submit: runs a shell command as a task on some engine, relays its
+// output and exits with its exit code.
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+
+#include "commands.hpp"
+#include "herd/builtin.hpp"
+#include "herd/client.hpp"
+#include "herd/error.hpp"
+#include "logging.hpp"
+#include "options.hpp"
+
+namespace herd::cli {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+// How long to wait for an engine when --timeout does not say.
+constexpr milliseconds kDefaultEngineWait{30'000};
+// The controller enforces a task's timeout; this much later we stop waiting.
+constexpr milliseconds kResultGrace{5'000};
+constexpr long kMaxRetries = 1000;
+
+// `arg` as /bin/sh reads it back: quoted unless it only holds safe characters.
+std::string shell_quote(const std::string& arg) {
+  const bool safe = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("@%+=:,./_-").find(c) != std::string_view::npos;
+  });
+  if (safe) return arg;
+  std::string quoted = "'";
+  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+std::string shell_command(const std::vector<std::string>& words) {
+  std::string command;
+  for (const auto& w : words) command += (command.empty() ? "" : " ") + shell_quote(w);
+  return command;
+}
+
+int exit_code(int code) { return code >= 0 && code <= 255 ? code : 1; }
+
+}  // namespace
+
+int cmd_submit(const Invocation& inv) {
+  CommandLine cl(inv.command, "[options] -- CMD ARGS…", inv.summary);
+  cl.options().add_options()("retries", po::value<long>()->default_value(0)->value_name("K"),
+                             "run again elsewhere up to K times if its engine is lost")(
+      "timeout", po::value<double>()->value_name("S"),
+      "fail if no engine is connected within S seconds, or if the command runs longer")(
+      "url", po::value<std::string>()->value_name("URL"),
+      "the controller's client address, instead of the profile's client.json");
+  // Everything after "--" is the command, options included.
+  const auto dashes = std::find(inv.args.begin(), inv.args.end(), "--");
+  const std::vector<std::string> options(inv.args.begin(), dashes);
+  const std::vector<std::string> words(dashes == inv.args.end() ? dashes : dashes + 1,
+                                       inv.args.end());
+  cl.hidden().add_options()("words", po::value<std::vector<std::string>>());
+  cl.positional().add("words", -1);
+  if (!cl.parse(options)) return 0;
+  if (cl.has("words")) cl.fail("put the command after --: herd submit [options] -- CMD ARGS…");
+  if (words.empty()) cl.fail("no command given: herd submit [options] -- CMD ARGS…");
+  setup_logging(cl.log_level());
+
+  herd::TaskOptions task;
+  task.retries = static_cast<unsigned>(cl.integer("retries", 0, kMaxRetries));
+  if (cl.has("timeout")) task.timeout = cl.seconds("timeout");
+  const milliseconds engine_wait = cl.has("timeout") ? task.timeout : kDefaultEngineWait;
+
+  const auto profile = cl.profile();
+  if (!cl.has("url") && !std::filesystem::exists(profile.client_file()))
+    throw herd::Error("no cluster running for profile " + profile.name() + " (no " +
+                      profile.client_file().string() + ")");
+  herd::Client client =
+      cl.has("url") ? herd::Client::connect(cl.text("url")) : herd::Client(profile.client_file());
+  try {
+    client.wait_for_engines(1, engine_wait);
+  } catch (const herd::TimeoutError&) {
+    throw herd::Error("no engine connected to " + client.url() + " within " +
+                      seconds_text(engine_wait));
+  }
+  const auto result =
+      client.load_balanced_view(task).apply(herd::builtin::shell, shell_command(words));
+  const herd::ShellResult r =
+      task.timeout.count() > 0 ? result.get(task.timeout + kResultGrace) : result.get();
+  std::cout << r.out << std::flush;
+  std::cerr << r.err << std::flush;
+  return exit_code(r.exit_code);
+}
+
+}  // namespace herd::cli

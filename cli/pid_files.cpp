@@ -1,0 +1,80 @@
+#include "pid_files.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <tuple>
+
+namespace herd::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<Role> role_of(const std::string& name) {
+  if (name == "controller.pid") return Role::kController;
+  if (name.starts_with("supervisor-") && name.ends_with(".pid")) return Role::kSupervisor;
+  if (name.starts_with("engine-") && name.ends_with(".pid")) return Role::kEngine;
+  return std::nullopt;
+}
+
+std::optional<pid_t> read_pid(const fs::path& path) {
+  std::ifstream in(path);
+  long pid = 0;
+  if (!(in >> pid) || pid <= 0 || pid > 0x3fffffff) return std::nullopt;
+  return static_cast<pid_t>(pid);
+}
+
+}  // namespace
+
+const char* role_name(Role role) {
+  switch (role) {
+    case Role::kSupervisor:
+      return "supervisor";
+    case Role::kController:
+      return "controller";
+    case Role::kEngine:
+      return "engine";
+  }
+  return "?";
+}
+
+fs::path pid_file_path(const fs::path& run_dir, Role role, pid_t pid) {
+  if (role == Role::kController) return run_dir / "controller.pid";
+  return run_dir / (std::string(role_name(role)) + "-" + std::to_string(pid) + ".pid");
+}
+
+void write_pid_file(const fs::path& path, pid_t pid) {
+  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << pid << '\n';
+    if (!out.flush()) throw std::runtime_error("cannot write pid file " + tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+void remove_pid_file(const fs::path& path) {
+  std::error_code ignored;
+  fs::remove(path, ignored);
+}
+
+std::vector<PidFile> list_pid_files(const fs::path& run_dir) {
+  std::vector<PidFile> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(run_dir, ec)) {
+    const auto role = role_of(entry.path().filename().string());
+    if (!role) continue;
+    if (const auto pid = read_pid(entry.path())) files.push_back({entry.path(), *role, *pid});
+  }
+  std::sort(files.begin(), files.end(), [](const PidFile& a, const PidFile& b) {
+    return std::tie(a.role, a.path) < std::tie(b.role, b.path);
+  });
+  return files;
+}
+
+}  // namespace herd::cli

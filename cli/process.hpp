@@ -1,0 +1,39 @@
+// Starting herd child processes, recognising herd processes by pid, and
+// stopping them within a bound.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace herd::cli {
+
+// Runs this same binary with `args` (args[0] is only the name ps shows) in a
+// process group of its own, stdin from /dev/null, stdout and stderr appended
+// to `log`, no other file descriptors, default signal handling.
+// Throws std::runtime_error.
+pid_t spawn_self(const std::vector<std::string>& args, const std::filesystem::path& log);
+
+// Whether the process exists and is not a zombie.
+bool is_alive(pid_t pid);
+// Whether the process is alive and runs herd, so that a pid reused by an
+// unrelated program is never taken for ours.
+bool is_herd_process(pid_t pid);
+
+// The wait status of our child `child` if it has exited (reaping it), or
+// nullopt while it runs. A child reaped before counts as exited (status 0).
+std::optional<int> try_reap(pid_t child);
+// "exited with code 1", "was killed by SIGKILL".
+std::string describe_exit(int wait_status);
+
+// SIGTERM to each, up to `grace` for them to exit, then SIGKILL to the rest;
+// returns once all are gone (at most ~1 s after the grace). `children` are
+// ours, so they are reaped; other processes are only watched.
+void stop_children(const std::vector<pid_t>& children, std::chrono::milliseconds grace);
+void stop_processes(const std::vector<pid_t>& pids, std::chrono::milliseconds grace);
+
+}  // namespace herd::cli

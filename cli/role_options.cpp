@@ -1,0 +1,94 @@
+#include "role_options.hpp"
+
+#include <limits>
+
+#include "logging.hpp"
+#include "signals.hpp"
+
+namespace herd::cli {
+
+namespace {
+constexpr long kMaxPort = std::numeric_limits<uint16_t>::max();
+constexpr long kMaxHwm = 1'000'000;
+constexpr long kMaxHeartbeatMs = 3'600'000;
+constexpr long kMaxMisses = 1'000;
+}  // namespace
+
+void add_controller_options(CommandLine& cl) {
+  const herd::controller::ControllerOptions defaults;
+  cl.options().add_options()(
+      "ip", po::value<std::string>()->default_value(defaults.ip)->value_name("ADDR"),
+      "address to bind (0.0.0.0: every interface)")(
+      "client-port", po::value<long>()->default_value(defaults.client_port)->value_name("N"),
+      "port for clients (0: the profile's previous port, else any free one)")(
+      "engine-port", po::value<long>()->default_value(defaults.engine_port)->value_name("N"),
+      "port for engines (0: the profile's previous port, else any free one)")(
+      "hwm", po::value<long>()->default_value(defaults.engine_hwm)->value_name("N"),
+      "tasks outstanding per engine at most")(
+      "heartbeat-interval",
+      po::value<long>()->default_value(defaults.heartbeat_interval.count())->value_name("MS"),
+      "milliseconds between heartbeats")(
+      "heartbeat-misses",
+      po::value<long>()->default_value(defaults.heartbeat_misses)->value_name("N"),
+      "heartbeats an engine may miss before it counts as lost");
+}
+
+herd::controller::ControllerOptions controller_options(const CommandLine& cl) {
+  herd::controller::ControllerOptions o;
+  o.profile = cl.profile_name();
+  o.ip = cl.text("ip");
+  o.client_port = static_cast<uint16_t>(cl.integer("client-port", 0, kMaxPort));
+  o.engine_port = static_cast<uint16_t>(cl.integer("engine-port", 0, kMaxPort));
+  o.engine_hwm = static_cast<unsigned>(cl.integer("hwm", 1, kMaxHwm));
+  o.heartbeat_interval =
+      std::chrono::milliseconds(cl.integer("heartbeat-interval", 10, kMaxHeartbeatMs));
+  o.heartbeat_misses = static_cast<unsigned>(cl.integer("heartbeat-misses", 1, kMaxMisses));
+  return o;
+}
+
+std::vector<std::string> controller_arguments(const herd::controller::ControllerOptions& o) {
+  return {"--ip",
+          o.ip,
+          "--client-port",
+          std::to_string(o.client_port),
+          "--engine-port",
+          std::to_string(o.engine_port),
+          "--hwm",
+          std::to_string(o.engine_hwm),
+          "--heartbeat-interval",
+          std::to_string(o.heartbeat_interval.count()),
+          "--heartbeat-misses",
+          std::to_string(o.heartbeat_misses)};
+}
+
+void add_load_option(CommandLine& cl) {
+  cl.options().add_options()("load", po::value<std::vector<std::string>>()->value_name("LIB.so"),
+                             "task library for the engines to load (repeatable)");
+}
+
+std::vector<std::string> load_arguments(const CommandLine& cl) {
+  std::vector<std::string> args;
+  for (const auto& lib : cl.strings("load")) {
+    args.push_back("--load");
+    args.push_back(lib);
+  }
+  return args;
+}
+
+void add_supervised_options(CommandLine& cl) {
+  cl.hidden().add_options()("no-log-file", po::bool_switch())("parent", po::value<long>());
+}
+
+const std::atomic<bool>& begin_service(const CommandLine& cl, const std::string& log_name) {
+  const auto profile = cl.profile();
+  profile.create_dirs();
+  setup_logging(cl.log_level(),
+                cl.flag("no-log-file") ? std::filesystem::path() : profile.log_dir() / log_name);
+  const auto& stop = stop_on_signals();
+  if (cl.has("parent"))
+    exit_with_parent(
+        static_cast<pid_t>(cl.integer("parent", 1, std::numeric_limits<pid_t>::max())));
+  return stop;
+}
+
+}  // namespace herd::cli
