@@ -29,6 +29,8 @@ constexpr milliseconds kSupervisePoll{100};
 constexpr milliseconds kMaxStatusWait{1000};
 // The most a failed start spends stopping what it started.
 constexpr milliseconds kMaxCleanup{3000};
+// Time for killed processes to be gone and for the report to reach the user.
+constexpr milliseconds kExitSlack{200};
 // How much longer than --timeout a daemon's parent waits for the report.
 constexpr milliseconds kReportMargin{10'000};
 
@@ -142,9 +144,7 @@ int supervise_plan(const ClusterPlan& plan, StartupReport& report, const std::at
                           plan.engine_options.end());
     for (int i = 0; i < plan.engines; ++i)
       supervisor.start_engine(plan.first_engine + i, engine_options);
-    const std::string line = ready_line(plan, wait_for_engines(supervisor, plan, deadline, stop));
-    spdlog::info("{}", line);
-    report.ready(line);
+    report.ready(ready_line(plan, wait_for_engines(supervisor, plan, deadline, stop)));
   } catch (...) {
     supervisor.stop_all(cleanup);
     throw;
@@ -160,10 +160,10 @@ int run_cluster(const ClusterPlan& plan, StartupReport& report) {
   const auto& stop = stop_on_signals();
   // Keep time to stop what was started, so a failure ends within the timeout.
   const milliseconds cleanup = std::min(kMaxCleanup, plan.timeout / 5);
+  const auto deadline = Clock::now() + plan.timeout - cleanup - kExitSlack;
   try {
-    return supervise_plan(plan, report, stop, Clock::now() + plan.timeout - cleanup, cleanup);
+    return supervise_plan(plan, report, stop, deadline, cleanup);
   } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
     report.failed(e.what());
     return 1;
   }

@@ -12,21 +12,6 @@
 
 namespace herd::cli {
 
-namespace {
-
-void load_libraries(const std::vector<std::string>& libraries) {
-  // One at a time, so the error names the library that failed.
-  for (const auto& lib : libraries) {
-    try {
-      herd::engine::load_task_libraries({lib});
-    } catch (const std::exception& e) {
-      throw std::runtime_error("cannot load " + lib + ": " + e.what());
-    }
-  }
-}
-
-}  // namespace
-
 int cmd_engine(const Invocation& inv) {
   CommandLine cl(inv.command, "[--file engine.json | --url URL] [--load LIB.so]… [options]",
                  inv.summary);
@@ -53,7 +38,7 @@ int cmd_engine(const Invocation& inv) {
         cl.has("file") ? std::filesystem::path(cl.text("file")) : cl.profile().engine_file();
     options.url = herd::read_connection_file(file).url;
   }
-  load_libraries(options.libraries);
+  herd::engine::load_task_libraries(options.libraries);
   spdlog::info("engine (pid {}) connecting to {}", ::getpid(), options.url);
   return herd::engine::run_engine(options, stop);
 }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -119,6 +120,11 @@ void StartupReport::send(const std::string& line, bool ok) {
     (ok ? std::cout : std::cerr) << line << std::endl;
     return;
   }
+  // The daemon's log is its stderr; the parent prints the line for the user.
+  if (ok)
+    spdlog::info("{}", line);
+  else
+    spdlog::error("{}", line);
   write_all(fd_, line + '\n');
   ::close(fd_);
   fd_ = -1;
