@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs herd's build and test dependencies from Debian 12's packages.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  g++ cmake ninja-build pkg-config procps \
+  libzmq3-dev cppzmq-dev libprotobuf-dev protobuf-compiler \
+  libboost-program-options-dev libspdlog-dev nlohmann-json3-dev \
+  libgtest-dev libgmock-dev >/dev/null
