@@ -27,6 +27,8 @@ constexpr milliseconds kFilePoll{50};
 constexpr milliseconds kStatusPoll{100};
 constexpr milliseconds kSupervisePoll{100};
 constexpr milliseconds kMaxStatusWait{1000};
+// A controller silent this long fails the pending status request early.
+constexpr milliseconds kClientSilence{3000};
 // The most a failed start spends stopping what it started.
 constexpr milliseconds kMaxCleanup{3000};
 // Time for killed processes to be gone and for the report to reach the user.
@@ -48,21 +50,28 @@ void check_children(Supervisor& supervisor, const std::atomic<bool>& stop) {
         exit.slot.pid, describe_exit(exit.wait_status), supervisor.log_file(exit.slot).string()));
 }
 
-// Waits for the controller `pid` to bind: it then writes client.json with its pid.
+bool written_by(const std::filesystem::path& file, pid_t pid) {
+  try {
+    return read_connection_file(file).controller_pid == pid;
+  } catch (const herd::Error&) {
+    return false;  // not written yet
+  }
+}
+
+// Waits for the controller `pid` to bind: it then writes client.json and
+// engine.json with its pid.
 void wait_for_controller(Supervisor& supervisor, const ClusterPlan& plan, pid_t pid,
                          Clock::time_point deadline, const std::atomic<bool>& stop) {
-  const auto file = plan.profile.client_file();
   for (;;) {
     check_children(supervisor, stop);
-    try {
-      if (read_connection_file(file).controller_pid == pid) return;
-    } catch (const herd::Error&) {
-      // Not written yet.
-    }
+    if (written_by(plan.profile.client_file(), pid) && written_by(plan.profile.engine_file(), pid))
+      return;
     if (Clock::now() >= deadline)
-      throw StartupFailure(
-          fmt::format("cluster did not start within {}: the controller did not write {}; see {}",
-                      seconds_text(plan.timeout), file.string(), plan.profile.log_dir().string()));
+      throw StartupFailure(fmt::format(
+          "cluster did not start within {}: the controller did not write its connection files "
+          "in {}; see {}",
+          seconds_text(plan.timeout), plan.profile.security_dir().string(),
+          plan.profile.log_dir().string()));
     std::this_thread::sleep_for(kFilePoll);
   }
 }
@@ -78,7 +87,7 @@ size_t registered(const herd::ClusterStatus& status, const std::vector<pid_t>& o
 // engines the controller has in all.
 size_t wait_for_engines(Supervisor& supervisor, const ClusterPlan& plan, Clock::time_point deadline,
                         const std::atomic<bool>& stop) {
-  herd::Client client(plan.profile.client_file(), {.connection_timeout = kMaxCleanup});
+  herd::Client client(plan.profile.client_file(), {.connection_timeout = kClientSilence});
   const auto ours = supervisor.engine_pids();
   size_t count = 0;
   for (;;) {

@@ -25,7 +25,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"cluster start", "Start a controller and N engines on this host.",
      herd::cli::cmd_cluster_start},
-    {"cluster stop", "Stop every process that `herd cluster start` or `engines` started.",
+    {"cluster stop", "Stop what `herd cluster start` and `herd cluster engines` started.",
      herd::cli::cmd_cluster_stop},
     {"cluster engines", "Add N engines on this host to the profile's running cluster.",
      herd::cli::cmd_cluster_engines},

@@ -68,6 +68,16 @@ void stop(std::vector<pid_t> pids, std::chrono::milliseconds grace,
   wait_gone(pids, gone, Clock::now() + kKillWait);
 }
 
+// This binary's path, so children show up as "herd" to ps and pgrep; if it
+// was replaced on disk since we started, the kernel's link still reaches the
+// file we run.
+std::string self_path() {
+  std::error_code ec;
+  const auto path = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (ec || path.ends_with(" (deleted)") || !std::filesystem::exists(path)) return "/proc/self/exe";
+  return path;
+}
+
 }  // namespace
 
 pid_t spawn_self(const std::vector<std::string>& args, const std::filesystem::path& log) {
@@ -94,8 +104,9 @@ pid_t spawn_self(const std::vector<std::string>& args, const std::filesystem::pa
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   pid_t pid = 0;
+  const std::string path = self_path();
   const int rc =
-      ::posix_spawn(&pid, "/proc/self/exe", &setup.actions_, &setup.attr_, argv.data(), environ);
+      ::posix_spawn(&pid, path.c_str(), &setup.actions_, &setup.attr_, argv.data(), environ);
   if (rc != 0)
     throw std::runtime_error("cannot start `herd " + (args.size() > 1 ? args[1] : "") + "` (log " +
                              log.string() + "): " + std::strerror(rc));
@@ -113,7 +124,11 @@ bool is_alive(pid_t pid) {
 
 bool is_herd_process(pid_t pid) {
   if (!is_alive(pid)) return false;
-  return read_file("/proc/" + std::to_string(pid) + "/cmdline").find("herd") != std::string::npos;
+  const std::string proc = "/proc/" + std::to_string(pid);
+  if (read_file(proc + "/cmdline").find("herd") != std::string::npos) return true;
+  // Started under another name, but the same binary as ours.
+  std::error_code ec;
+  return std::filesystem::equivalent(proc + "/exe", "/proc/self/exe", ec);
 }
 
 std::optional<int> try_reap(pid_t child) {

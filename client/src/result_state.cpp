@@ -10,21 +10,18 @@ ResultState::ResultState(std::string task_id, uint64_t seq, std::weak_ptr<Client
 }
 
 void ResultState::complete(Bytes value, TaskMetadata metadata) {
+  finish(std::move(value), nullptr, std::move(metadata));
+}
+
+void ResultState::fail(std::exception_ptr error, TaskMetadata metadata) {
+  finish(Bytes(), std::move(error), std::move(metadata));
+}
+
+void ResultState::finish(Bytes value, std::exception_ptr error, TaskMetadata metadata) {
   {
     std::lock_guard lock(mutex_);
     if (done_) return;
     value_ = std::move(value);
-    metadata.submitted = metadata_.submitted;
-    metadata_ = std::move(metadata);
-    done_ = true;
-  }
-  done_cv_.notify_all();
-}
-
-void ResultState::fail(std::exception_ptr error, TaskMetadata metadata) {
-  {
-    std::lock_guard lock(mutex_);
-    if (done_) return;
     error_ = std::move(error);
     metadata.submitted = metadata_.submitted;
     metadata_ = std::move(metadata);

@@ -35,6 +35,11 @@ double sleep_for(double seconds) {
 
 int64_t engine_pid() { return static_cast<int64_t>(::getpid()); }
 
+int64_t pid_after(double seconds) {
+  sleep_for(seconds);
+  return engine_pid();
+}
+
 int fail_at(int n, int bad) {
   if (n == bad) throw std::invalid_argument("odd one out");
   return n;
@@ -64,6 +69,7 @@ HERD_TASK(fail_with);
 HERD_TASK(throw_int);
 HERD_TASK(sleep_for);
 HERD_TASK(engine_pid);
+HERD_TASK(pid_after);
 HERD_TASK(fail_at);
 HERD_TASK(shift);
 HERD_TASK(scale);

@@ -30,6 +30,8 @@ int throw_int();
 double sleep_for(double seconds);
 // The process id of the engine that runs it.
 int64_t engine_pid();
+// Sleeps `seconds`, then returns the engine's process id.
+int64_t pid_after(double seconds);
 // n, except that it throws std::invalid_argument("odd one out") when n == bad.
 int fail_at(int n, int bad);
 // The point moved by (dx, dy): a HERD_CODEC struct both ways.

@@ -50,6 +50,8 @@ class ResultState {
   void abort();
 
  private:
+  void finish(Bytes value, std::exception_ptr error, TaskMetadata metadata);
+
   const std::string task_id_;
   const uint64_t seq_;
   const std::weak_ptr<ClientCore> core_;
