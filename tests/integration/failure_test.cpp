@@ -1,0 +1,180 @@
+// Failures of the parts themselves: an engine killed mid-task, a controller
+// that dies, a controller that was never there. Each ends as a typed error
+// within a bound, never as a hang.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "herd/herd.hpp"
+#include "support/cluster_probe.hpp"
+#include "support/cluster_suite.hpp"
+#include "support/test_cluster.hpp"
+#include "support/test_tasks.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using herd::test::kEngineWait;
+using herd::test::kResultWait;
+using herd::test::TestCluster;
+
+// Heartbeats every 1 s, lost after 3 missed: a killed engine is noticed
+// within about 3-4 s. The bound leaves room for a loaded machine.
+constexpr auto kEngineLossBound = 5s;
+
+// Whether `pid` is one the cluster recorded in run/engine-<pid>.pid.
+bool recorded_engine(const TestCluster& cluster, int64_t pid) {
+  const auto pid_files = cluster.pid_files();
+  const std::string name = "engine-" + std::to_string(pid) + ".pid";
+  return std::any_of(pid_files.begin(), pid_files.end(),
+                     [&](const std::filesystem::path& p) { return p.filename() == name; });
+}
+
+// An address nobody listens on: an ephemeral port bound, then closed. ""
+// if no port could be had.
+std::string dead_address() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  ::close(fd);
+  return ok ? "tcp://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) : "";
+}
+
+// A fresh cluster per test: these tests kill its processes.
+class EngineFailureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_ = std::make_unique<TestCluster>(2);
+    client_ = &cluster_->client();
+    client_->wait_for_engines(2, kEngineWait);
+  }
+  void TearDown() override { cluster_.reset(); }
+
+  // Submits `task` and returns the engine that runs it, once it runs.
+  herd::EngineInfo engine_running_it() {
+    const auto busy = herd::test::wait_for_one_busy_engine(*client_, 10s);
+    if (!busy) ADD_FAILURE() << "no engine took the task within 10 s";
+    return busy.value_or(herd::EngineInfo{});
+  }
+  // SIGKILLs an engine of this cluster, by the pid it recorded.
+  void kill_engine(const herd::EngineInfo& engine) {
+    ASSERT_GT(engine.pid, 0);
+    ASSERT_TRUE(recorded_engine(*cluster_, engine.pid))
+        << "engine pid " << engine.pid << " has no pid file in " << cluster_->run_dir();
+    ASSERT_EQ(::kill(static_cast<pid_t>(engine.pid), SIGKILL), 0);
+  }
+
+  std::unique_ptr<TestCluster> cluster_;
+  herd::Client* client_ = nullptr;
+};
+
+TEST_F(EngineFailureTest, KilledEngineFailsItsTaskWithEngineLost) {
+  auto lb = client_->load_balanced_view();
+  auto r = lb.apply(test_tasks::pid_after, 10.0);
+  const herd::EngineInfo victim = engine_running_it();
+  kill_engine(victim);
+  const auto killed_at = Clock::now();
+  try {
+    r.get(kResultWait);
+    FAIL() << "no exception";
+  } catch (const herd::EngineLost& e) {
+    EXPECT_EQ(e.engine_id(), victim.id);
+    EXPECT_FALSE(e.host().empty());
+  }
+  EXPECT_LT(Clock::now() - killed_at, kEngineLossBound) << "the lost engine was noticed late";
+  // The other engine still serves, and status reports the loss.
+  EXPECT_EQ(lb.apply(test_tasks::add, 1, 2).get(kResultWait), 3);
+  const auto status = client_->status();
+  const auto it = std::find_if(status.engines.begin(), status.engines.end(),
+                               [&](const herd::EngineInfo& e) { return e.id == victim.id; });
+  ASSERT_NE(it, status.engines.end());
+  EXPECT_EQ(it->state, "lost");
+  EXPECT_GE(status.tasks_failed, 1u);
+}
+
+TEST_F(EngineFailureTest, TaskWithRetriesRunsAgainElsewhere) {
+  auto lb = client_->load_balanced_view().with({.retries = 1});
+  auto r = lb.apply(test_tasks::pid_after, 3.0);
+  const herd::EngineInfo victim = engine_running_it();
+  kill_engine(victim);
+  const int64_t pid = r.get(kResultWait);
+  EXPECT_NE(pid, victim.pid);
+  EXPECT_EQ(r.metadata().attempt, 2u);
+}
+
+TEST_F(EngineFailureTest, KilledEngineIsRestarted) {
+  auto r = client_->load_balanced_view().apply(test_tasks::pid_after, 10.0);
+  const herd::EngineInfo victim = engine_running_it();
+  kill_engine(victim);
+  EXPECT_THROW(r.get(kResultWait), herd::EngineLost);
+  // SPEC: "A simulation that crashes its engine is retried elsewhere; the
+  // engine is restarted."
+  const auto restarted = herd::test::wait_for_status(
+      *client_, [](const herd::ClusterStatus& s) { return s.live_engines() == 2; }, 10s);
+  ASSERT_TRUE(restarted.has_value()) << "the killed engine was not replaced within 10 s";
+  const bool counted = std::any_of(restarted->engines.begin(), restarted->engines.end(),
+                                   [](const herd::EngineInfo& e) { return e.state != "lost" && e.restarts > 0; });
+  EXPECT_TRUE(counted) << "the restarted engine reports restarts == 0";
+}
+
+TEST_F(EngineFailureTest, ControllerDeathFailsPendingResultsWithConnectionError) {
+  herd::Client client(cluster_->client_file(), {.connection_timeout = 2s});
+  auto r = client.load_balanced_view().apply(test_tasks::pid_after, 10.0);
+  engine_running_it();
+  const auto status = client_->status();
+  const pid_t controller = static_cast<pid_t>(status.controller_pid);
+  ASSERT_TRUE(std::filesystem::exists(cluster_->run_dir() / "controller.pid"));
+  ASSERT_EQ(::kill(controller, SIGKILL), 0);
+  const auto killed_at = Clock::now();
+  EXPECT_THROW(r.get(kResultWait), herd::ConnectionError);
+  EXPECT_LT(Clock::now() - killed_at, 5s) << "connection_timeout is 2 s";
+}
+
+TEST(ConnectionTest, DeadAddressFailsPendingResultsWithConnectionError) {
+  const std::string url = dead_address();
+  ASSERT_FALSE(url.empty());
+  const auto start = Clock::now();
+  herd::Client client = herd::Client::connect(url,
+                                              {.connection_timeout = 1s});
+  auto r = client.load_balanced_view().apply(herd::builtin::whoami);
+  EXPECT_THROW(r.get(kResultWait), herd::ConnectionError);
+  EXPECT_LT(Clock::now() - start, 3s) << "connection_timeout is 1 s";
+  EXPECT_THROW(client.status(5s), herd::Error);
+}
+
+TEST(ConnectionTest, UnregisteredFunctionFailsWithoutACluster) {
+  herd::Client client = herd::Client::connect(dead_address(), {.connection_timeout = 1s});
+  EXPECT_THROW(client.load_balanced_view().apply(+[](int x) { return x; }, 1), herd::UnknownTask);
+}
+
+TEST(ConnectionTest, ClosingAClientFailsItsPendingResults) {
+  herd::AsyncResult<herd::WhoAmI> r;
+  {
+    herd::Client client = herd::Client::connect(dead_address(), {.connection_timeout = 60s});
+    r = client.load_balanced_view().apply(herd::builtin::whoami);
+  }
+  EXPECT_THROW(r.get(5s), herd::ConnectionError);
+}
+
+TEST(ConnectionTest, WaitForEnginesTimesOut) {
+  herd::Client client = herd::Client::connect(dead_address(), {.connection_timeout = 60s});
+  const auto start = Clock::now();
+  EXPECT_THROW(client.wait_for_engines(1, 500ms), herd::TimeoutError);
+  EXPECT_LT(Clock::now() - start, 3s);
+}
+
+}  // namespace
