@@ -46,7 +46,7 @@ void check_children(Supervisor& supervisor, const std::atomic<bool>& stop) {
   if (stop) throw StartupFailure("interrupted before the cluster was ready");
   for (const auto& exit : supervisor.reap())
     throw StartupFailure(fmt::format(
-        "the {} (pid {}) {} before the cluster was ready; see {}", role_name(exit.slot.role),
+        "the {} (pid {}) {} before the cluster was ready; see {}", Supervisor::name(exit.slot),
         exit.slot.pid, describe_exit(exit.wait_status), supervisor.log_file(exit.slot).string()));
 }
 
@@ -111,17 +111,23 @@ size_t wait_for_engines(Supervisor& supervisor, const ClusterPlan& plan, Clock::
   }
 }
 
-// Returns the exit code once told to stop or once there is nothing left to watch.
+// Watches the children, restarting engines that die, and returns the exit
+// code once told to stop or once there is nothing left to watch.
 int supervise(Supervisor& supervisor, const std::atomic<bool>& stop) {
   while (!stop) {
     for (const auto& exit : supervisor.reap()) {
-      spdlog::warn("{} {} (pid {}) {}", role_name(exit.slot.role), exit.slot.index, exit.slot.pid,
+      spdlog::warn("{} (pid {}) {}", Supervisor::name(exit.slot), exit.slot.pid,
                    describe_exit(exit.wait_status));
       if (exit.slot.role == Role::kController) {
         spdlog::error("the controller is gone: stopping the cluster");
         return 1;
       }
+      if (const auto delay = supervisor.schedule_restart(exit))
+        spdlog::info("restarting {} in {}", Supervisor::name(exit.slot), seconds_text(*delay));
+      else
+        spdlog::warn("{} stays down", Supervisor::name(exit.slot));
     }
+    supervisor.restart_due();
     if (!supervisor.any_running()) {
       spdlog::info("every process of this supervisor has exited");
       return 0;

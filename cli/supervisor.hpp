@@ -2,8 +2,9 @@
 // number of engines, each started as `herd controller|engine … --no-log-file`
 // with its output appended to the profile's log/ folder.
 //
-// Each child sits in a slot that keeps its command line, so a restart policy
-// can start it again later and count its restarts. While it runs, a child has
+// Each child sits in a slot that keeps its command line, so that an engine
+// that dies can be started again (it then reports its restart count). While
+// it runs, a child has
 // a pid file in run/ (controller.pid, engine-<pid>.pid); so does the
 // supervisor itself (supervisor-<pid>.pid), which is how `herd cluster stop`
 // finds it.
@@ -15,6 +16,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,16 +27,22 @@ namespace herd::cli {
 
 class Supervisor {
  public:
+  using Clock = std::chrono::steady_clock;
+
   struct Slot {
     Role role;
     int index = 0;                     // engines: log/engine-<index>.log; 0 for the controller
     std::vector<std::string> options;  // passed after the common ones
     pid_t pid = 0;                     // 0 while not running
     unsigned restarts = 0;
+    Clock::time_point started{};
+    unsigned quick_failures = 0;  // deaths in a row, each soon after its start
+    std::optional<Clock::time_point> restart_at{};
   };
 
   // A child that exited, as it was when it ran.
   struct Exit {
+    size_t slot_id = 0;
     Slot slot;
     int wait_status = 0;
   };
@@ -56,9 +64,21 @@ class Supervisor {
   // remain, with pid 0, and their pid files are removed.
   std::vector<Exit> reap();
 
+  // Plans to start again the engine of an exit if it died (a signal, or an
+  // exit code other than 0, a clean stop, or 2, refused by the controller);
+  // the delay grows with quick successive deaths, and after too many the
+  // slot is given up. Returns the delay, or nullopt if it stays down.
+  std::optional<std::chrono::milliseconds> schedule_restart(const Exit& exit);
+  // Starts the engines whose planned restart is due; one that cannot be
+  // started is logged and stays down.
+  void restart_due();
+
   pid_t controller_pid() const;  // 0 if none runs
   std::vector<pid_t> engine_pids() const;
+  // Whether a child runs or is to be restarted.
   bool any_running() const;
+  // "controller" or "engine 3", for messages.
+  static std::string name(const Slot& slot);
   // The file a slot's output goes to.
   std::filesystem::path log_file(const Slot& slot) const;
 
