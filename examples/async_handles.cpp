@@ -46,6 +46,15 @@ int main() try {
   std::cout << "hates_eights(8): ready(): " << bad.ready() << ", successful(): " << bad.successful()
             << '\n';
   if (bad.successful()) return examples::fail("hates_eights(8) succeeded");
+  // Only the task's own exception comes back as a RemoteError; any other
+  // herd::Error (say, no engine offers the task) ends the program below.
+  try {
+    bad.get();
+    return examples::fail("get() on a failed task returned");
+  } catch (const herd::RemoteError& e) {
+    std::cout << "get() threw herd::RemoteError: " << e.remote_type() << ": " << e.message()
+              << '\n';
+  }
   return 0;
 } catch (const herd::Error& error) {
   return examples::report(error);
