@@ -1,5 +1,6 @@
 // herd cluster start, herd cluster engines.
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 #include "cluster_runner.hpp"
@@ -24,17 +25,22 @@ void add_start_options(CommandLine& cl, double timeout_seconds) {
 }
 
 // Refuses to start a second cluster on a profile; forgets pid files of
-// processes that are gone.
-void ensure_no_cluster(const herd::Profile& profile) {
+// processes that are gone. The lock returned must live as long as the
+// supervisor.
+ClusterLock lock_profile(const herd::Profile& profile) {
+  profile.create_dirs();
+  auto lock = ClusterLock::try_acquire(profile.run_dir());
+  std::optional<pid_t> running;
   for (const auto& file : list_pid_files(profile.run_dir())) {
-    if (!is_herd_process(file.pid)) {
+    if (!is_herd_process(file.pid))
       remove_pid_file(file.path);
-    } else if (file.role != Role::kEngine) {
-      throw herd::Error("a cluster is already running for profile " + profile.name() + " (pid " +
-                        std::to_string(file.pid) + "); stop it with: herd cluster stop --profile " +
-                        profile.name());
-    }
+    else if (file.role != Role::kEngine && !running)
+      running = file.pid;
   }
+  if (lock && !running) return std::move(*lock);
+  throw herd::Error("a cluster is already running for profile " + profile.name() +
+                    (running ? " (pid " + std::to_string(*running) + ")" : std::string()) +
+                    "; stop it with: herd cluster stop --profile " + profile.name());
 }
 
 int live_engine_pid_files(const herd::Profile& profile) {
@@ -63,7 +69,7 @@ int cmd_cluster_start(const Invocation& inv) {
   plan.engines = static_cast<int>(cl.integer("n", 0, kMaxEngines));
   plan.engine_options = load_arguments(cl);
   plan.timeout = cl.seconds("timeout");
-  ensure_no_cluster(plan.profile);
+  const ClusterLock lock = lock_profile(plan.profile);
   return start_cluster(plan, cl.flag("daemonize"));
 }
 

@@ -1,8 +1,12 @@
 #include "pid_files.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -75,6 +79,22 @@ std::vector<PidFile> list_pid_files(const fs::path& run_dir) {
     return std::tie(a.role, a.path) < std::tie(b.role, b.path);
   });
   return files;
+}
+
+std::optional<ClusterLock> ClusterLock::try_acquire(const fs::path& run_dir) {
+  const fs::path path = run_dir / "cluster.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  return ClusterLock(fd);
+}
+
+ClusterLock::~ClusterLock() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace herd::cli
