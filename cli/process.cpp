@@ -132,10 +132,14 @@ bool is_herd_process(pid_t pid) {
 }
 
 std::optional<int> try_reap(pid_t child) {
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return 0;
+  if (info.si_pid == 0) return std::nullopt;
+  // Unreaped, its pid is not reused yet, so the group it led is still its own:
+  // end what it left running there (a shell task's commands).
+  if (::getpgid(child) == child) ::kill(-child, SIGKILL);
   int status = 0;
-  const pid_t rc = ::waitpid(child, &status, WNOHANG);
-  if (rc == 0) return std::nullopt;
-  if (rc < 0) return 0;
+  ::waitpid(child, &status, 0);
   return status;
 }
 

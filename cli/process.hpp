@@ -24,8 +24,9 @@ bool is_alive(pid_t pid);
 // unrelated program is never taken for ours.
 bool is_herd_process(pid_t pid);
 
-// The wait status of our child `child` if it has exited (reaping it), or
-// nullopt while it runs. A child reaped before counts as exited (status 0).
+// The wait status of our child `child` if it has exited (reaping it, and
+// killing what is left of the process group it led), or nullopt while it
+// runs. A child reaped before counts as exited (status 0).
 std::optional<int> try_reap(pid_t child);
 // "exited with code 1", "was killed by SIGKILL".
 std::string describe_exit(int wait_status);
