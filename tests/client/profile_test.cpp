@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "herd/herd.hpp"
-#include "support/test_cluster.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 

@@ -47,19 +47,6 @@ bool is_our_herd_process(pid_t pid) {
 
 }  // namespace
 
-TempDir::TempDir(const std::string& prefix) {
-  std::string pattern = "/tmp/" + prefix + "-XXXXXX";
-  if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed for " + pattern);
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  const char* keep = std::getenv("HERD_TEST_KEEP");
-  if (keep && *keep == '1') return;
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
 TestCluster::TestCluster(int engines, std::string profile)
     : dir_("herd-test"), profile_(std::move(profile)), engines_(engines) {
   ::setenv("HERD_DIR", dir_.path().c_str(), 1);

@@ -15,6 +15,7 @@
 
 #include "herd/client.hpp"
 #include "support/subprocess.hpp"
+#include "support/temp_dir.hpp"
 
 namespace herd::test {
 
@@ -25,19 +26,6 @@ inline constexpr auto kCommandTimeout = std::chrono::seconds(30);
 // The herd binary and the test task library, from the build.
 const char* herd_binary();
 const char* test_tasks_library();
-
-// A fresh, empty folder under /tmp; removed by its destructor.
-class TempDir {
- public:
-  explicit TempDir(const std::string& prefix = "herd-test");
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 class TestCluster {
  public:
