@@ -30,7 +30,6 @@ int cmd_engine(const Invocation& inv) {
   options.libraries = cl.strings("load");
   options.restarts =
       static_cast<uint32_t>(cl.integer("restarts", 0, std::numeric_limits<uint32_t>::max()));
-  const auto& stop = begin_service(cl, "engine-" + std::to_string(::getpid()) + ".log");
   if (cl.has("url")) {
     options.url = cl.text("url");
   } else {
@@ -38,6 +37,7 @@ int cmd_engine(const Invocation& inv) {
         cl.has("file") ? std::filesystem::path(cl.text("file")) : cl.profile().engine_file();
     options.url = herd::read_connection_file(file).url;
   }
+  const auto& stop = begin_service(cl, "engine-" + std::to_string(::getpid()) + ".log");
   herd::engine::load_task_libraries(options.libraries);
   spdlog::info("engine (pid {}) connecting to {}", ::getpid(), options.url);
   return herd::engine::run_engine(options, stop);
