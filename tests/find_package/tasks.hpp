@@ -1,0 +1,4 @@
+// The outside project's one task.
+#pragma once
+
+int triple(int x);
