@@ -1,4 +1,5 @@
-// Turning SIGINT/SIGTERM into a stop flag that the long-running commands poll.
+// Turning SIGINT/SIGTERM/SIGHUP into a stop flag that the long-running
+// commands poll.
 #pragma once
 
 #include <sys/types.h>
@@ -7,8 +8,8 @@
 
 namespace herd::cli {
 
-// From now on SIGINT and SIGTERM set the returned flag instead of ending the
-// process. Safe to call more than once.
+// From now on SIGINT, SIGTERM and SIGHUP set the returned flag instead of
+// ending the process. Safe to call more than once.
 const std::atomic<bool>& stop_on_signals();
 
 // Asks the kernel to send this process SIGTERM when `parent` exits, so a
