@@ -77,6 +77,15 @@ TEST_F(ApplyTest, MapReturnsResultsInInputOrder) {
   EXPECT_TRUE(m.successful());
 }
 
+TEST_F(ApplyTest, LargeMapOfSmallTasks) {
+  constexpr int kItems = 5000;
+  std::vector<int> a(kItems);
+  std::iota(a.begin(), a.end(), 0);
+  const auto all = lb().map(test_tasks::add, a, a).get(60s);
+  ASSERT_EQ(all.size(), static_cast<size_t>(kItems));
+  for (int i = 0; i < kItems; ++i) ASSERT_EQ(all[static_cast<size_t>(i)], 2 * i) << "index " << i;
+}
+
 TEST_F(ApplyTest, MapSpreadsOverEngines) {
   // Slow enough that one engine cannot take every item before the other is free.
   auto m = lb().map(test_tasks::pid_after, std::vector<double>(6, 0.2));

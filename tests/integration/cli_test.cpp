@@ -11,6 +11,7 @@
 #include <string>
 
 #include "herd/herd.hpp"
+#include "support/cluster_probe.hpp"
 #include "support/cluster_suite.hpp"
 #include "support/test_cluster.hpp"
 #include "support/test_tasks.hpp"
@@ -114,6 +115,15 @@ TEST_F(CliTest, SubmitRunsOnAnEngine) {
   EXPECT_NE(r.out, "\n");
 }
 
+TEST_F(CliTest, SubmitTimeoutEndsALongCommand) {
+  const RunResult r = cluster().herd(
+      {"submit", "--profile", cluster().profile(), "--timeout", "1", "--", "sleep", "20"}, 15s);
+  EXPECT_FALSE(r.timed_out) << r.describe();
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_LT(r.elapsed, 10s) << r.describe();
+  EXPECT_FALSE(r.err.empty());
+}
+
 TEST_F(CliTest, SubmitWithoutCommandIsAUsageError) {
   const RunResult r = cluster().herd({"submit", "--profile", cluster().profile()});
   EXPECT_NE(r.exit_code, 0) << r.describe();
@@ -204,6 +214,32 @@ TEST(ClusterLifecycleTest, EnginesCanBeAdded) {
   EXPECT_NO_THROW(client.wait_for_engines(3, kEngineWait));
   EXPECT_EQ(client.load_balanced_view().apply(test_tasks::add, 1, 2).get(kResultWait), 3);
   // Stopping also stops the added engines (checked by the destructor).
+}
+
+TEST(ClusterLifecycleTest, TasksWaitInTheQueueUntilAnEngineComes) {
+  TestCluster cluster(0, "empty");
+  herd::Client& client = cluster.client();
+  auto r = client.load_balanced_view().apply(test_tasks::add, 4, 5);
+  EXPECT_FALSE(r.wait(300ms)) << "a task finished on a cluster without engines";
+  EXPECT_EQ(client.status().queue_depth, 1u);
+  const RunResult added = cluster.herd({"cluster", "engines", "--n", "1", "--profile", "empty",
+                                        "--load", herd::test::test_tasks_library()});
+  ASSERT_EQ(added.exit_code, 0) << added.describe();
+  EXPECT_EQ(r.get(kResultWait), 9);
+  EXPECT_EQ(client.status().queue_depth, 0u);
+}
+
+TEST(ClusterLifecycleTest, StopEndsABusyEngineWithoutWaitingForItsTask) {
+  TestCluster cluster(1, "busy");
+  auto r = cluster.client().load_balanced_view().apply(test_tasks::sleep_for, 60.0);
+  ASSERT_TRUE(herd::test::wait_for_one_busy_engine(cluster.client(), 10s).has_value());
+  // The engine gets SIGTERM; it should leave at once (its task is lost anyway),
+  // not linger until the supervisor's SIGKILL after its 5 s grace.
+  const RunResult stopped = cluster.stop();
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.describe();
+  EXPECT_LT(stopped.elapsed, 3s) << "herd cluster stop waited for a running task: " << stopped.describe()
+                                 << "\n--- logs ---\n" << cluster.log_tail(5);
+  EXPECT_THROW(r.get(kResultWait), herd::Error);
 }
 
 TEST(ClusterLifecycleTest, StartFailsCleanlyWithABadLibrary) {

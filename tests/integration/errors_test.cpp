@@ -180,6 +180,15 @@ TEST_F(ErrorsTest, AbortOfAQueuedTask) {
   EXPECT_EQ(lb().apply(test_tasks::add, 2, 2).get(kResultWait), 4);
 }
 
+TEST_F(ErrorsTest, AbortOfARunningTask) {
+  auto r = lb().apply(test_tasks::sleep_for, 5.0);
+  ASSERT_FALSE(r.wait(300ms));
+  const auto start = Clock::now();
+  r.abort();
+  EXPECT_THROW(r.get(kResultWait), herd::TaskAborted);
+  EXPECT_LT(Clock::now() - start, 2s) << "abort waited for the task to end";
+}
+
 TEST_F(ErrorsTest, FailuresAreCounted) {
   const auto before = client().status();
   EXPECT_THROW(lb().apply(test_tasks::fail_with, std::string("x")).get(kResultWait), herd::RemoteError);
