@@ -1,5 +1,8 @@
 // herd status: the controller's view of the cluster, as a table or as JSON.
 #include <fmt/format.h>
+#include <signal.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <filesystem>
@@ -9,6 +12,7 @@
 #include "commands.hpp"
 #include "herd/client.hpp"
 #include "herd/error.hpp"
+#include "herd/profile.hpp"
 #include "logging.hpp"
 #include "options.hpp"
 
@@ -69,6 +73,13 @@ int cmd_status(const Invocation& inv) {
   if (!std::filesystem::exists(profile.client_file()))
     throw herd::Error("no cluster running for profile " + profile.name() + " (no " +
                       profile.client_file().string() + ")");
+  // The connection file outlives its controller (a restart reuses the ports),
+  // so a dead pid on this host means nothing is running; say so at once.
+  const auto info = herd::read_connection_file(profile.client_file());
+  if (info.controller_pid > 0 && ::kill(static_cast<pid_t>(info.controller_pid), 0) != 0 &&
+      errno == ESRCH)
+    throw herd::Error("no cluster running for profile " + profile.name() + " (controller pid " +
+                      std::to_string(info.controller_pid) + " has exited)");
 
   herd::Client client(profile.client_file(), {.connection_timeout = timeout});
   herd::ClusterStatus status;

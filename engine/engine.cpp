@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 #include <thread>
@@ -67,8 +68,12 @@ class Session {
     }
     if (exit_code_ < 0) exit_code_ = 0;
     send_control(wire::BYE);
-    executor_->stop(control_);
     spdlog::info("engine {} stopping", engine_id_);
+    if (!executor_->stop(control_)) {
+      spdlog::warn("engine {} leaves a running task behind", engine_id_);
+      spdlog::shutdown();
+      std::_Exit(exit_code_);
+    }
     return exit_code_;
   }
 

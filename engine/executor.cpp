@@ -38,12 +38,16 @@ Executor::~Executor() {
   if (thread_.joinable()) thread_.detach();
 }
 
-void Executor::stop(zmq::socket_t& control) {
+bool Executor::stop(zmq::socket_t& control) {
   zmq::message_t empty;
   (void)control.send(empty, zmq::send_flags::dontwait);  // an empty frame means "stop"
-  if (!thread_.joinable()) return;
-  if (busy_) thread_.detach();
-  else thread_.join();
+  if (!thread_.joinable()) return true;
+  if (busy_) {
+    thread_.detach();
+    return false;
+  }
+  thread_.join();
+  return true;
 }
 
 void Executor::loop() {

@@ -24,10 +24,12 @@ class Executor {
 
   void set_engine_id(uint32_t id) { engine_id_ = id; }
   bool busy() const { return busy_; }
-  // Asks the thread to finish after its current task, through `control`
-  // (the caller's end of the PAIR), and joins it if it is idle. A busy thread
-  // is detached: a C++ thread cannot be stopped, and the process is leaving.
-  void stop(zmq::socket_t& control);
+  // Asks the thread to finish, through `control` (the caller's end of the
+  // PAIR), and joins it if it is idle. Returns false if a task is running:
+  // the thread is then detached, since a C++ thread cannot be stopped, and
+  // the caller must end the process without tearing down the ZeroMQ context
+  // (which would wait for the task).
+  bool stop(zmq::socket_t& control);
 
   // Runs one task message (header, then arguments) and returns its result message.
   wire::Frames run(wire::Frames& task);

@@ -1,6 +1,8 @@
 // The built-in tasks, registered in libherd itself so every engine has them.
 #include "herd/builtin.hpp"
 
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +31,10 @@ ShellResult shell_task(std::string command) {
   if (out_fd < 0 || err_fd < 0) throw std::runtime_error("cannot create temp files for shell output");
   const pid_t pid = ::fork();
   if (pid == 0) {
+    // The command goes down with the engine that started it, and takes its
+    // own children along through its process group.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::setpgid(0, 0);
     ::dup2(out_fd, 1);
     ::dup2(err_fd, 2);
     ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
