@@ -144,6 +144,37 @@ TEST_F(EngineFailureTest, ControllerDeathFailsPendingResultsWithConnectionError)
   EXPECT_LT(Clock::now() - killed_at, 5s) << "connection_timeout is 2 s";
 }
 
+TEST_F(EngineFailureTest, TaskLostWithARestartedControllerFailsInsteadOfHanging) {
+  // Long enough that the restart below happens while the client still
+  // trusts the connection: the client never goes silent for this long.
+  herd::Client client(cluster_->client_file(), {.connection_timeout = 20s});
+  auto r = client.load_balanced_view().apply(test_tasks::pid_after, 60.0);
+  engine_running_it();
+  const auto before = cluster_->recorded_pids();
+  const pid_t controller = static_cast<pid_t>(client_->status().controller_pid);
+  ASSERT_EQ(::kill(controller, SIGKILL), 0);
+  // Its supervisor notices and stops the rest; then the same profile starts
+  // again, and the new controller takes the old ports from client.json.
+  ASSERT_TRUE(herd::test::wait_until_gone(before, 10s).empty()) << "the old cluster did not go away";
+  const auto again = cluster_->herd({"cluster", "start", "--n", "1", "--daemonize", "--profile",
+                                     cluster_->profile(), "--load", herd::test::test_tasks_library(),
+                                     "--timeout", "30"});
+  ASSERT_EQ(again.exit_code, 0) << again.describe();
+  ASSERT_EQ(herd::read_connection_file(cluster_->client_file()).url, client.url())
+      << "the restarted controller did not reuse the old address";
+  // The new controller never heard of the task: the client must learn that
+  // its result is gone (ConnectionError, EngineLost, ...), not wait forever.
+  try {
+    r.get(15s);
+    FAIL() << "the task cannot have succeeded: its engine was stopped";
+  } catch (const herd::TimeoutError&) {
+    FAIL() << "result lost: 15 s after the controller restarted the client still waits for a task "
+              "the new controller never heard of";
+  } catch (const herd::Error& e) {
+    SUCCEED() << e.what();
+  }
+}
+
 TEST(ConnectionTest, DeadAddressFailsPendingResultsWithConnectionError) {
   const std::string url = dead_address();
   ASSERT_FALSE(url.empty());
