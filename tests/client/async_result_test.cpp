@@ -15,9 +15,17 @@ namespace {
 using herd::detail::ResultState;
 using namespace std::chrono_literals;
 
-std::shared_ptr<ResultState> make_state(uint64_t seq = 1) {
-  return std::make_shared<ResultState>("test-" + std::to_string(seq), seq,
+std::shared_ptr<ResultState> make_state(uint64_t seq = 1, size_t items = 1) {
+  return std::make_shared<ResultState>("test-" + std::to_string(seq), items,
                                        std::weak_ptr<herd::detail::ClientCore>());
+}
+
+// The encoded results of items first..first+values.size() as one chunk.
+void finish(ResultState& state, size_t first, std::vector<int> values,
+            std::vector<ResultState::ItemFailure> failures = {}) {
+  std::vector<herd::Bytes> encoded;
+  for (int v : values) encoded.push_back(herd::encode_frame(v));
+  state.finish_chunk(first, std::move(encoded), std::move(failures), {});
 }
 
 std::exception_ptr remote_error(const std::string& message) {
@@ -117,30 +125,29 @@ TEST(AsyncResultTest, AbortOfACompletedResultIsHarmless) {
 }
 
 TEST(AsyncMapResultTest, GetReturnsResultsInInputOrder) {
-  std::vector<std::shared_ptr<ResultState>> states;
-  for (uint64_t i = 0; i < 5; ++i) states.push_back(make_state(i));
-  herd::AsyncMapResult<int> m(states);
+  auto state = make_state(7, 5);
+  herd::AsyncMapResult<int> m(state);
   EXPECT_EQ(m.size(), 5u);
   EXPECT_FALSE(m.ready());
   EXPECT_THROW(m.successful(), herd::NotReady);
-  // Complete out of order.
-  for (int i : {3, 0, 4, 1, 2}) states[static_cast<size_t>(i)]->complete(herd::encode_frame(i * 10), {});
+  // Chunks complete out of order.
+  finish(*state, 3, {30, 40});
+  EXPECT_TRUE(m[4].ready());
+  EXPECT_FALSE(m[0].ready());
+  finish(*state, 0, {0, 10, 20});
   EXPECT_TRUE(m.ready());
   EXPECT_TRUE(m.successful());
   EXPECT_EQ(m.get(1s), (std::vector<int>{0, 10, 20, 30, 40}));
   EXPECT_EQ(m[3].get(), 30);
-  EXPECT_EQ(m.ids().size(), 5u);
-  EXPECT_EQ(m.ids()[2], "test-2");
+  EXPECT_EQ(m.id(), "test-7");
+  EXPECT_EQ(m[2].id(), "test-7:2");
 }
 
 TEST(AsyncMapResultTest, GetThrowsTheLowestFailingIndex) {
-  std::vector<std::shared_ptr<ResultState>> states;
-  for (uint64_t i = 0; i < 4; ++i) states.push_back(make_state(i));
-  herd::AsyncMapResult<int> m(states);
-  states[0]->complete(herd::encode_frame(0), {});
-  states[3]->fail(remote_error("three"), {});
-  states[1]->fail(remote_error("one"), {});
-  states[2]->complete(herd::encode_frame(2), {});
+  auto state = make_state(1, 4);
+  herd::AsyncMapResult<int> m(state);
+  finish(*state, 2, {2, 0}, {{1, remote_error("three")}});
+  finish(*state, 0, {0, 0}, {{1, remote_error("one")}});
   EXPECT_FALSE(m.successful());
   try {
     m.get();
@@ -151,29 +158,37 @@ TEST(AsyncMapResultTest, GetThrowsTheLowestFailingIndex) {
   }
   EXPECT_EQ(m[0].get(), 0);
   EXPECT_EQ(m[2].get(), 2);
+  // An item read on its own names its index too.
+  try {
+    m[3].get();
+    FAIL() << "no exception";
+  } catch (const herd::RemoteError& e) {
+    EXPECT_EQ(e.index(), 3);
+  }
 }
 
-TEST(AsyncMapResultTest, NonRemoteFailureIsRethrownAsIs) {
-  std::vector<std::shared_ptr<ResultState>> states{make_state(0), make_state(1)};
-  herd::AsyncMapResult<int> m(states);
-  states[0]->complete(herd::encode_frame(0), {});
-  states[1]->fail(std::make_exception_ptr(herd::EngineLost("gone", {})), {});
+TEST(AsyncMapResultTest, ChunkFailureFailsItsItemsOnly) {
+  auto state = make_state(1, 4);
+  herd::AsyncMapResult<int> m(state);
+  finish(*state, 0, {5, 6});
+  state->fail_range(2, 2, std::make_exception_ptr(herd::EngineLost("gone", {})), {});
   EXPECT_THROW(m.get(), herd::EngineLost);
+  EXPECT_EQ(m[1].get(), 6);
+  EXPECT_THROW(m[2].get(), herd::EngineLost);
 }
 
 TEST(AsyncMapResultTest, GetWithTimeoutThrowsWhileAnyIsUnfinished) {
-  std::vector<std::shared_ptr<ResultState>> states{make_state(0), make_state(1)};
-  herd::AsyncMapResult<int> m(states);
-  states[0]->complete(herd::encode_frame(0), {});
+  auto state = make_state(1, 2);
+  herd::AsyncMapResult<int> m(state);
+  finish(*state, 0, {0});
   EXPECT_THROW(m.get(20ms), herd::TimeoutError);
   EXPECT_FALSE(m.wait(10ms));
 }
 
 TEST(AsyncMapResultTest, EmptyMap) {
-  herd::AsyncMapResult<int> m(std::vector<std::shared_ptr<ResultState>>{});
+  herd::AsyncMapResult<int> m(make_state(1, 0));
   EXPECT_TRUE(m.ready());
   EXPECT_TRUE(m.get().empty());
-  EXPECT_EQ(m.id(), "");
 }
 
 TEST(ErrorTest, EveryErrorIsAHerdError) {

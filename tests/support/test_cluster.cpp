@@ -16,6 +16,7 @@ namespace fs = std::filesystem;
 
 const char* herd_binary() { return HERD_BIN; }
 const char* test_tasks_library() { return HERD_TEST_TASKS_LIB; }
+const char* extra_tasks_library() { return HERD_TEST_EXTRA_TASKS_LIB; }
 
 namespace {
 

@@ -23,9 +23,10 @@ inline constexpr auto kStartTimeout = std::chrono::seconds(30);
 inline constexpr auto kStopBound = std::chrono::seconds(10);
 inline constexpr auto kCommandTimeout = std::chrono::seconds(30);
 
-// The herd binary and the test task library, from the build.
+// The herd binary and the test task libraries, from the build.
 const char* herd_binary();
 const char* test_tasks_library();
+const char* extra_tasks_library();  // offers only_extra(), nothing of test_tasks
 
 class TestCluster {
  public:

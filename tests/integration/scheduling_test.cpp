@@ -1,0 +1,74 @@
+// Which engine runs what: engines that offer different tasks, and the queue
+// between them.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "herd/herd.hpp"
+#include "support/cluster_suite.hpp"
+#include "support/test_cluster.hpp"
+#include "support/test_tasks.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using herd::test::kEngineWait;
+using herd::test::kResultWait;
+using herd::test::RunResult;
+using Clock = std::chrono::steady_clock;
+
+// One engine with the test tasks, one with only the extra library.
+class MixedEnginesTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    try {
+      cluster_ = std::make_unique<herd::test::TestCluster>(1, "mixed");
+      const RunResult r = cluster_->herd({"cluster", "engines", "--n", "1", "--profile", "mixed",
+                                          "--load", herd::test::extra_tasks_library()});
+      if (r.exit_code != 0) throw std::runtime_error("herd cluster engines: " + r.describe());
+      cluster_->client().wait_for_engines(2, kEngineWait);
+    } catch (const std::exception& e) {
+      error_ = e.what();
+      cluster_.reset();
+    }
+  }
+  static void TearDownTestSuite() { cluster_.reset(); }
+  void SetUp() override {
+    if (!cluster_) FAIL() << "the suite's cluster did not start: " << error_;
+  }
+  static herd::LoadBalancedView lb() { return cluster_->client().load_balanced_view(); }
+
+  static inline std::unique_ptr<herd::test::TestCluster> cluster_;
+  static inline std::string error_;
+  const herd::Task<std::string()> only_extra_{"only_extra"};
+};
+
+TEST_F(MixedEnginesTest, EachTaskGoesToAnEngineThatOffersIt) {
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(lb().apply(only_extra_).get(kResultWait), "extra");
+    EXPECT_EQ(lb().apply(test_tasks::add, i, 1).get(kResultWait), i + 1);
+  }
+}
+
+TEST_F(MixedEnginesTest, BothEnginesOfferTheBuiltins) {
+  auto m = lb().map(herd::builtin::shell, std::vector<std::string>(6, "echo ok"));
+  for (const auto& r : m.get(kResultWait)) EXPECT_EQ(r.out, "ok\n");
+}
+
+TEST_F(MixedEnginesTest, ATaskForAnIdleEngineDoesNotWaitBehindOthers) {
+  // The test-task engine gets one long task and has a second queued for it;
+  // the extra engine is idle, so its task should start at once instead of
+  // waiting behind the queued task it cannot run.
+  auto running = lb().apply(test_tasks::sleep_for, 3.0);
+  auto queued = lb().apply(test_tasks::sleep_for, 0.1);
+  const auto start = Clock::now();
+  auto extra = lb().apply(only_extra_);
+  EXPECT_EQ(extra.get(kResultWait), "extra");
+  EXPECT_LT(Clock::now() - start, 2s)
+      << "a task for an idle engine waited behind a queued task for a busy one (head-of-line blocking)";
+  EXPECT_TRUE(running.wait(kResultWait));
+  EXPECT_TRUE(queued.wait(kResultWait));
+}
+
+}  // namespace
