@@ -1,108 +1,85 @@
 #include "baseline.hpp"
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
 #include <string>
 #include <zmq.hpp>
-#include <zmq_addon.hpp>
 
+#include "relay.hpp"
 #include "stats.hpp"
 
 namespace herd::bench {
 
 namespace {
 
-// Relays client requests to the worker and replies back, prefixing the
-// client's routing id the way herd's controller does.
-[[noreturn]] void run_broker(int report_fd) {
-  zmq::context_t ctx(1);
-  zmq::socket_t clients(ctx, zmq::socket_type::router), workers(ctx, zmq::socket_type::router);
-  clients.bind("tcp://127.0.0.1:*");
-  workers.bind("tcp://127.0.0.1:*");
-  const std::string endpoints = clients.get(zmq::sockopt::last_endpoint) + " " +
-                                workers.get(zmq::sockopt::last_endpoint);
-  (void)!::write(report_fd, endpoints.data(), endpoints.size());
-  ::close(report_fd);
-  std::string worker_id;
-  std::vector<zmq::pollitem_t> items = {{clients.handle(), 0, ZMQ_POLLIN, 0},
-                                        {workers.handle(), 0, ZMQ_POLLIN, 0}};
-  for (;;) {
-    zmq::poll(items, std::chrono::milliseconds(-1));
-    std::vector<zmq::message_t> m;
-    if (items[1].revents & ZMQ_POLLIN) {
-      (void)zmq::recv_multipart(workers, std::back_inserter(m));
-      if (worker_id.empty()) worker_id = m[0].to_string();
-      if (m.size() > 2) {  // [worker][client][payload] -> [client][payload]
-        m.erase(m.begin());
-        zmq::send_multipart(clients, m);
+using Clock = std::chrono::steady_clock;
+constexpr auto kReplyTimeout = std::chrono::seconds(30);
+
+// Sends `count` requests with at most `window` outstanding and checks that
+// each is answered once. Each request is a copy of `pattern` (as herd's
+// client copies an argument into its frame) led by its sequence number.
+class Requester {
+ public:
+  Requester(zmq::socket_t& socket, size_t request_bytes)
+      : socket_(socket), pattern_(std::max<size_t>(request_bytes, sizeof(uint64_t)), 'x') {}
+
+  void exchange(size_t count, size_t window, std::vector<double>* latencies_us) {
+    std::vector<Clock::time_point> sent_at(count);
+    std::vector<bool> answered(count, false);
+    size_t sent = 0, received = 0;
+    std::vector<zmq::pollitem_t> items = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+    while (received < count) {
+      for (; sent < count && sent - received < window; ++sent) {
+        zmq::message_t request(pattern_.size());
+        std::memcpy(request.data(), pattern_.data(), pattern_.size());
+        const uint64_t seq = sent;
+        std::memcpy(request.data(), &seq, sizeof seq);
+        sent_at[sent] = Clock::now();
+        (void)socket_.send(request, zmq::send_flags::none);
+      }
+      if (zmq::poll(items, kReplyTimeout) == 0)
+        throw std::runtime_error("baseline relay: no reply for 30 s (" + std::to_string(received) +
+                                 " of " + std::to_string(count) + " answered)");
+      zmq::message_t reply;
+      while (socket_.recv(reply, zmq::recv_flags::dontwait)) {
+        uint64_t seq = count;
+        if (reply.size() >= sizeof seq) std::memcpy(&seq, reply.data(), sizeof seq);
+        if (seq >= count || answered[seq])
+          throw std::runtime_error("baseline relay: unexpected reply " + std::to_string(seq));
+        answered[seq] = true;
+        ++received;
+        if (latencies_us) latencies_us->push_back(micros_since(sent_at[seq]));
       }
     }
-    m.clear();
-    if ((items[0].revents & ZMQ_POLLIN) && !worker_id.empty()) {
-      (void)zmq::recv_multipart(clients, std::back_inserter(m));
-      m.insert(m.begin(), zmq::message_t(worker_id.data(), worker_id.size()));
-      zmq::send_multipart(workers, m);
-    }
   }
-}
 
-[[noreturn]] void run_worker(const std::string& back) {
-  zmq::context_t ctx(1);
-  zmq::socket_t s(ctx, zmq::socket_type::dealer);
-  s.connect(back);
-  s.send(zmq::str_buffer("ready"), zmq::send_flags::none);
-  for (;;) {
-    std::vector<zmq::message_t> m;
-    (void)zmq::recv_multipart(s, std::back_inserter(m));
-    zmq::send_multipart(s, m);  // echo [client][payload]
-  }
-}
+ private:
+  zmq::socket_t& socket_;
+  const std::string pattern_;
+};
 
 }  // namespace
 
-std::vector<double> baseline_round_trips(int count) {
-  // Both helpers are forked before this process makes any ZeroMQ context. The
-  // broker binds ephemeral ports on 127.0.0.1, as herd's controller does, and
-  // reports them through a pipe.
-  int ports[2];
-  if (::pipe(ports) != 0) return {};
-  const pid_t broker = ::fork();
-  if (broker == 0) {
-    ::close(ports[0]);
-    run_broker(ports[1]);
-  }
-  ::close(ports[1]);
-  char buffer[256] = {};
-  const ssize_t n = ::read(ports[0], buffer, sizeof buffer - 1);
-  ::close(ports[0]);
-  const std::string endpoints(buffer, n > 0 ? static_cast<size_t>(n) : 0);
-  const std::string front = endpoints.substr(0, endpoints.find(' '));
-  const std::string back = endpoints.substr(endpoints.find(' ') + 1);
-  const pid_t worker = ::fork();
-  if (worker == 0) run_worker(back);
-  std::vector<double> samples;
-  {
-    zmq::context_t ctx(1);
-    zmq::socket_t client(ctx, zmq::socket_type::dealer);
-    client.set(zmq::sockopt::linger, 0);
-    client.connect(front);
-    const std::string payload(16, 'x');
-    samples.reserve(static_cast<size_t>(count));
-    for (int i = -100; i < count; ++i) {  // the first 100 warm up the connections
-      const auto t0 = std::chrono::steady_clock::now();
-      client.send(zmq::buffer(payload), zmq::send_flags::none);
-      zmq::message_t reply;
-      (void)client.recv(reply, zmq::recv_flags::none);
-      if (i >= 0) samples.push_back(micros_since(t0));
-    }
-  }
-  ::kill(broker, SIGKILL);
-  ::kill(worker, SIGKILL);
-  ::waitpid(broker, nullptr, 0);
-  ::waitpid(worker, nullptr, 0);
-  return samples;
+RelayRun run_relay(const RelayParams& params) {
+  if (params.workers < 1 || params.window < 1)
+    throw std::invalid_argument("baseline relay needs a worker and a window of at least 1");
+  RelayProcesses relay(params.workers, params.reply_bytes);  // forks: before any context
+  RelayRun run;
+  run.params = params;
+  zmq::context_t context(1);
+  zmq::socket_t socket(context, zmq::socket_type::dealer);
+  socket.set(zmq::sockopt::sndhwm, 0);
+  socket.set(zmq::sockopt::rcvhwm, 0);
+  socket.set(zmq::sockopt::linger, 0);
+  socket.connect(relay.client_endpoint());
+  Requester requester(socket, params.request_bytes);
+  requester.exchange(params.warmup, 1, nullptr);  // connections up, caches warm
+  run.latencies_us.reserve(params.count);
+  const auto t0 = Clock::now();
+  requester.exchange(params.count, params.window, &run.latencies_us);
+  run.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return run;
 }
 
 }  // namespace herd::bench

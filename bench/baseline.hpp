@@ -1,13 +1,35 @@
-// The transport floor: a minimal raw-ZeroMQ relay shaped like herd
-// (client DEALER -> broker ROUTER/ROUTER in its own process -> worker DEALER
-// in its own process, and back), measured the same way as herd.
+// The transport floor: requests through the raw-ZeroMQ relay (relay.hpp),
+// measured the way herd is measured, with the same window of outstanding
+// requests, the same number of workers and the same payload.
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 namespace herd::bench {
 
-// Round-trip latencies in microseconds of `count` sequential requests.
-std::vector<double> baseline_round_trips(int count);
+struct RelayParams {
+  int workers = 1;
+  size_t window = 1;          // requests outstanding at most; 1 = sequential round trips
+  size_t request_bytes = 16;  // at least 8: a sequence number leads every request
+  size_t reply_bytes = 16;
+  size_t count = 1000;        // timed requests
+  size_t warmup = 100;        // sequential requests before timing starts
+};
+
+struct RelayRun {
+  RelayParams params;
+  std::vector<double> latencies_us;  // per request, in completion order
+  double seconds = 0;                // from the first timed send to the last reply
+  double per_second() const { return seconds > 0 ? static_cast<double>(params.count) / seconds : 0; }
+  // Request bytes per second, in MB (10^6 bytes).
+  double mb_per_second() const {
+    return per_second() * static_cast<double>(params.request_bytes) / 1e6;
+  }
+};
+
+// Starts the relay's processes, runs the requests, stops the processes.
+// Throws std::runtime_error if a reply is missing for 30 s or is wrong.
+RelayRun run_relay(const RelayParams& params);
 
 }  // namespace herd::bench

@@ -1,50 +1,75 @@
 // herd-bench: named scenarios, each printing a table and one JSON line, with
-// herd's figure beside a raw-ZeroMQ baseline measured in the same run.
-//   herd-bench latency [--count N]
+// herd's figures beside a raw-ZeroMQ baseline measured in the same run.
+//   herd-bench SCENARIO|all [--small] [--count N] [--window W] [--hwm N]
+// Exits 1 if a scenario's results are wrong or it fails to run; a missed
+// performance target is reported but does not change the exit code.
+#include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <herd/herd.hpp>
-#include <string>
+#include <stdexcept>
 
-#include "baseline.hpp"
-#include "local_cluster.hpp"
-#include "stats.hpp"
-
-int noop(int x);  // in libherd_bench_tasks
+#include "config.hpp"
+#include "report.hpp"
+#include "scenarios/scenarios.hpp"
 
 namespace herd::bench {
+
 namespace {
 
-std::vector<double> herd_round_trips(int count) {
-  LocalCluster cluster(1, HERD_BENCH_TASKS);
-  Client client(cluster.client_file());
-  client.wait_for_engines(1, std::chrono::seconds(30));
-  auto lb = client.load_balanced_view();
-  std::vector<double> samples;
-  samples.reserve(static_cast<size_t>(count));
-  for (int i = -100; i < count; ++i) {  // the first 100 warm up the connections
-    const auto t0 = std::chrono::steady_clock::now();
-    if (lb.apply(noop, i).get(std::chrono::seconds(10)) != i) throw Error("noop returned garbage");
-    if (i >= 0) samples.push_back(micros_since(t0));
+struct Outcome {
+  std::string scenario;
+  double seconds = 0;
+  std::string error;  // empty when the scenario ran and its results were right
+  std::vector<Target> targets;
+};
+
+Outcome run_one(const Scenario& scenario, const Config& config) {
+  Outcome outcome{scenario.name, 0, "", {}};
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    const Report report = scenario.run(config);
+    report.print();
+    outcome.targets = report.targets();
+  } catch (const std::exception& e) {
+    outcome.error = e.what();
+    std::fprintf(stderr, "herd-bench %s FAILED: %s\n", scenario.name, e.what());
   }
-  return samples;
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return outcome;
 }
 
-int latency(int count) {
-  const LatencySummary base = summarize(baseline_round_trips(count));
-  const LatencySummary herd = summarize(herd_round_trips(count));
-  std::printf("scenario latency: %d sequential round trips of a no-op task, 1 engine\n", count);
-  std::printf("%-10s %10s %10s %10s %10s\n", "", "p50 us", "p99 us", "p99.9 us", "mean us");
-  std::printf("%-10s %10.1f %10.1f %10.1f %10.1f\n", "baseline", base.p50_us, base.p99_us,
-              base.p999_us, base.mean_us);
-  std::printf("%-10s %10.1f %10.1f %10.1f %10.1f\n", "herd", herd.p50_us, herd.p99_us,
-              herd.p999_us, herd.mean_us);
-  std::printf("%-10s %10.2f\n", "ratio", herd.p50_us / base.p50_us);
-  std::printf(
-      "{\"scenario\":\"latency\",\"count\":%d,\"herd_p50_us\":%.1f,\"herd_p99_us\":%.1f,"
-      "\"herd_p999_us\":%.1f,\"baseline_p50_us\":%.1f,\"baseline_p99_us\":%.1f,\"p50_ratio\":%.2f}\n",
-      count, herd.p50_us, herd.p99_us, herd.p999_us, base.p50_us, base.p99_us,
-      herd.p50_us / base.p50_us);
+void print_summary(const std::vector<Outcome>& outcomes) {
+  Report summary("all", "summary");
+  Table& table = summary.add_table({"scenario", "seconds", "result", "target", "value", "limit", "met"});
+  double total = 0;
+  for (const auto& o : outcomes) {
+    total += o.seconds;
+    const std::string result = o.error.empty() ? "ok" : "FAILED";
+    if (o.targets.empty()) table.add_row({o.scenario, fixed(o.seconds, 1), result, "", "", "", ""});
+    for (size_t i = 0; i < o.targets.size(); ++i) {
+      const Target& t = o.targets[i];
+      table.add_row({i == 0 ? o.scenario : "", i == 0 ? fixed(o.seconds, 1) : "", i == 0 ? result : "",
+                     t.name, fixed(t.value, 3),
+                     (t.kind == Target::Kind::kAtMost ? "<= " : ">= ") + fixed(t.limit, 1),
+                     t.met() ? "yes" : "NO"});
+    }
+    summary.json()["scenarios"].push_back(
+        {{"scenario", o.scenario}, {"ok", o.error.empty()}, {"seconds", rounded(o.seconds, 1)}});
+  }
+  summary.note("total " + fixed(total, 1) + " s");
+  summary.json()["seconds"] = rounded(total, 1);
+  summary.print();
+}
+
+int run(const Config& config) {
+  std::vector<Outcome> outcomes;
+  for (const auto& scenario : kScenarios)
+    if (config.scenario == "all" || config.scenario == scenario.name)
+      outcomes.push_back(run_one(scenario, config));
+  if (outcomes.empty()) throw std::invalid_argument("unknown scenario '" + config.scenario + "'");
+  if (config.scenario == "all") print_summary(outcomes);
+  for (const auto& o : outcomes)
+    if (!o.error.empty()) return 1;
   return 0;
 }
 
@@ -52,16 +77,10 @@ int latency(int count) {
 }  // namespace herd::bench
 
 int main(int argc, char** argv) {
-  const std::string scenario = argc > 1 ? argv[1] : "";
-  int count = 1000;
-  for (int i = 2; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], "--count") == 0) count = std::atoi(argv[i + 1]);
   try {
-    if (scenario == "latency" || scenario == "all") return herd::bench::latency(count);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "herd-bench: %s\n", e.what());
-    return 1;
+    return herd::bench::run(herd::bench::parse_config(argc, argv));
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "herd-bench: %s\n%s", e.what(), herd::bench::usage());
+    return 2;
   }
-  std::fprintf(stderr, "usage: herd-bench latency|all [--count N]\n");
-  return 2;
 }

@@ -1,0 +1,24 @@
+// herd-bench's command line: which scenario, and how big.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace herd::bench {
+
+struct Config {
+  std::string scenario;
+  bool small = false;    // --small: counts ÷100, 1 MB payloads (the CI smoke test)
+  size_t count = 0;      // --count N: a scenario's main task count (0: its own)
+  size_t window = 1000;  // --window W: apply() calls outstanding at most
+  unsigned hwm = 64;     // --hwm N: tasks outstanding per engine, passed to the cluster
+
+  // A scenario's count: --count if given, else `full` (÷100 with --small).
+  size_t scaled(size_t full) const;
+};
+
+// Throws std::invalid_argument with a message for the user.
+Config parse_config(int argc, char** argv);
+const char* usage();
+
+}  // namespace herd::bench

@@ -1,0 +1,177 @@
+#include "fake_engines.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <herd/herd.hpp>
+#include <vector>
+
+#include "proto/wire.hpp"
+
+namespace herd::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kPollInterval = std::chrono::milliseconds(50);
+constexpr size_t kMaxReceivesPerSocket = 256;
+constexpr const char* kTask = "noop";
+
+std::string host_name() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
+void send_header(zmq::socket_t& socket, const wire::Header& header) {
+  wire::Frames frames;
+  frames.push_back(wire::pack(header));
+  wire::send(socket, frames);
+}
+
+// One engine's side of the protocol; its socket is polled by the owner.
+class Engine {
+ public:
+  Engine(zmq::context_t& context, const std::string& url) : socket_(context, zmq::socket_type::dealer) {
+    socket_.set(zmq::sockopt::linger, 100);  // let BYE out
+    socket_.set(zmq::sockopt::sndhwm, 0);
+    socket_.set(zmq::sockopt::rcvhwm, 0);
+    socket_.connect(url);
+  }
+
+  zmq::socket_t& socket() { return socket_; }
+  bool registered() const { return id_ != 0; }
+
+  void send_hello(const std::string& host) {
+    wire::Header header;
+    header.set_type(wire::HELLO);
+    auto* hello = header.mutable_hello();
+    hello->set_version(wire::kProtocolVersion);
+    hello->set_role(wire::ENGINE);
+    hello->set_host(host);
+    hello->set_pid(::getpid());
+    hello->set_cores(1);
+    auto* task = hello->add_tasks();
+    task->set_name(kTask);
+    task->set_signature(Task<int(int)>::signature());
+    send_header(socket_, header);
+  }
+
+  void send(wire::Type type) {
+    wire::Header header;
+    header.set_type(type);
+    send_header(socket_, header);
+  }
+
+  // Handles one message from the controller; returns the heartbeat interval
+  // a WELCOME asks for (0 otherwise). Counts answered tasks in `done`.
+  uint32_t on_message(wire::Frames& frames, const std::string& host, std::atomic<uint64_t>& done) {
+    wire::Header in;
+    if (frames.empty() || !wire::unpack(frames[0], in)) return 0;
+    switch (in.type()) {
+      case wire::WELCOME:
+        id_ = in.welcome().engine_id();
+        return in.welcome().heartbeat_ms();
+      case wire::REFUSED:
+        if (in.error().type() == "unregistered") send_hello(host);
+        return 0;
+      case wire::TASK:
+        answer(in, frames, host);
+        ++done;
+        return 0;
+      default:
+        return 0;
+    }
+  }
+
+ private:
+  // RESULT as a real engine sends it: noop(x) = x, encoded by the codec.
+  void answer(const wire::Header& in, wire::Frames& frames, const std::string& host) {
+    wire::Header out = wire::reply_to(in, wire::RESULT);
+    out.set_engine_id(id_);
+    out.set_host(host);
+    out.set_started(wire::unix_now());
+    wire::Frames reply(1);
+    try {
+      if (in.task() != kTask || in.signature() != Task<int(int)>::signature() || frames.size() != 2)
+        throw DecodeError("a fake engine runs only noop(int) calls");
+      const int x = decode_frame<int>(wire::to_bytes(std::move(frames[1])));
+      reply.push_back(wire::to_message(encode_frame<int>(x)));
+      out.set_status(wire::OK);
+    } catch (const DecodeError& e) {
+      out.set_status(wire::BAD_REQUEST);
+      out.mutable_error()->set_type("herd::DecodeError");
+      out.mutable_error()->set_message(e.what());
+    }
+    out.set_finished(wire::unix_now());
+    reply[0] = wire::pack(out);
+    wire::send(socket_, reply);
+  }
+
+  zmq::socket_t socket_;
+  uint32_t id_ = 0;
+};
+
+}  // namespace
+
+FakeEngines::FakeEngines(std::string url, size_t count) : url_(std::move(url)), count_(count) {
+  thread_ = std::thread([this] {
+    try {
+      run();
+    } catch (const std::exception& e) {
+      error_ = e.what();
+      failed_ = true;
+    }
+  });
+}
+
+FakeEngines::~FakeEngines() {
+  stop_ = true;
+  thread_.join();
+}
+
+std::string FakeEngines::error() const { return failed_ ? error_ : std::string(); }
+
+void FakeEngines::run() {
+  zmq::context_t context(1);
+  context.set(zmq::ctxopt::max_sockets, static_cast<int>(count_ + 64));
+  const std::string host = host_name();
+  std::vector<Engine> engines;
+  engines.reserve(count_);
+  std::vector<zmq::pollitem_t> items;
+  for (size_t i = 0; i < count_; ++i) {
+    auto& engine = engines.emplace_back(context, url_);
+    items.push_back({engine.socket().handle(), 0, ZMQ_POLLIN, 0});
+    engine.send_hello(host);
+  }
+  auto heartbeat = std::chrono::milliseconds(1000);
+  auto last_beat = Clock::now();
+  wire::Frames frames;
+  while (!stop_) {
+    try {
+      zmq::poll(items, kPollInterval);
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;
+      throw;
+    }
+    size_t registered = 0;
+    for (size_t i = 0; i < engines.size(); ++i) {
+      if (items[i].revents & ZMQ_POLLIN) {
+        for (size_t n = 0; n < kMaxReceivesPerSocket && wire::receive(engines[i].socket(), frames); ++n)
+          if (const uint32_t ms = engines[i].on_message(frames, host, tasks_done_); ms > 0)
+            heartbeat = std::chrono::milliseconds(ms);
+      }
+      registered += engines[i].registered();
+    }
+    registered_ = registered;
+    if (Clock::now() - last_beat >= heartbeat) {
+      last_beat = Clock::now();
+      for (auto& engine : engines)
+        if (engine.registered()) engine.send(wire::HEARTBEAT);
+    }
+  }
+  for (auto& engine : engines)
+    if (engine.registered()) engine.send(wire::BYE);
+}
+
+}  // namespace herd::bench

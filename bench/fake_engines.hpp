@@ -1,0 +1,44 @@
+// Many engines inside this process: one DEALER each, all served by one
+// thread, speaking the real engine protocol (HELLO, WELCOME, TASK → RESULT,
+// HEARTBEAT, BYE). They offer one task, noop(int), and answer it the way a
+// real engine does, so the controller cannot tell them from engines; what
+// they save is a process per engine, so 500 fit on a small machine.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+namespace herd::bench {
+
+class FakeEngines {
+ public:
+  // Connects `count` engines to the controller's engine address and
+  // registers them, in the background; registered() tells how many are in.
+  FakeEngines(std::string url, size_t count);
+  // Says BYE for every engine and joins the thread.
+  ~FakeEngines();
+  FakeEngines(const FakeEngines&) = delete;
+  FakeEngines& operator=(const FakeEngines&) = delete;
+
+  size_t registered() const { return registered_; }
+  uint64_t tasks_done() const { return tasks_done_; }
+  // Empty unless the engines' thread died of an exception.
+  std::string error() const;
+
+ private:
+  void run();
+
+  const std::string url_;
+  const size_t count_;
+  std::atomic<bool> stop_{false};
+  std::atomic<size_t> registered_{0};
+  std::atomic<uint64_t> tasks_done_{0};
+  std::atomic<bool> failed_{false};
+  std::string error_;  // written once by the thread before failed_
+  std::thread thread_;
+};
+
+}  // namespace herd::bench

@@ -1,0 +1,67 @@
+// latency: sequential no-op apply + get round trips through a controller and
+// one engine, beside sequential round trips through the relay (1 worker).
+#include "../baseline.hpp"
+#include "../bench_tasks.hpp"
+#include "../local_cluster.hpp"
+#include "../stats.hpp"
+#include "../workloads.hpp"
+#include "scenarios.hpp"
+
+namespace herd::bench {
+
+namespace {
+
+constexpr int kWarmup = 100;
+
+std::vector<double> herd_round_trips(const LoadBalancedView& lb, size_t count) {
+  std::vector<double> samples;
+  samples.reserve(count);
+  for (int i = -kWarmup; i < static_cast<int>(count); ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const int got = lb.apply(noop, i).get(std::chrono::seconds(10));
+    check(got == i, "noop(" + std::to_string(i) + ") returned " + std::to_string(got));
+    if (i >= 0) samples.push_back(micros_since(t0));
+  }
+  return samples;
+}
+
+void add_row(Table& table, const char* who, const LatencySummary& s) {
+  table.add_row({who, fixed(s.p50_us, 1), fixed(s.p99_us, 1), fixed(s.p999_us, 1), fixed(s.mean_us, 1)});
+}
+
+}  // namespace
+
+Report run_latency(const Config& config) {
+  const size_t count = config.scaled(10'000);
+  Report report("latency", grouped(count) + " sequential round trips of a no-op task, 1 engine");
+  const LatencySummary base =
+      summarize(run_relay({.workers = 1, .window = 1, .count = count}).latencies_us);
+  LocalCluster cluster(1, config.hwm);
+  LatencySummary herd;
+  {
+    Client client(cluster.client_file());
+    client.wait_for_engines(1, std::chrono::seconds(30));
+    herd = summarize(herd_round_trips(client.load_balanced_view(), count));
+  }
+  Table& table = report.add_table({"", "p50 us", "p99 us", "p99.9 us", "mean us"});
+  add_row(table, "baseline", base);
+  add_row(table, "herd", herd);
+  table.add_row({"herd/baseline", fixed(herd.p50_us / base.p50_us, 2),
+                 fixed(herd.p99_us / base.p99_us, 2), fixed(herd.p999_us / base.p999_us, 2),
+                 fixed(herd.mean_us / base.mean_us, 2)});
+  report.note("cluster: " + cluster.describe() + "; baseline: 1 worker, window 1, 16 B");
+  auto& j = report.json();
+  j["count"] = count;
+  j["hwm"] = config.hwm;
+  j["herd_p50_us"] = rounded(herd.p50_us, 1);
+  j["herd_p99_us"] = rounded(herd.p99_us, 1);
+  j["herd_p999_us"] = rounded(herd.p999_us, 1);
+  j["baseline_p50_us"] = rounded(base.p50_us, 1);
+  j["baseline_p99_us"] = rounded(base.p99_us, 1);
+  j["baseline_p999_us"] = rounded(base.p999_us, 1);
+  j["p50_ratio"] = rounded(herd.p50_us / base.p50_us, 2);
+  report.add_target({"latency p50 herd/baseline", herd.p50_us / base.p50_us, Target::Kind::kAtMost, 2});
+  return report;
+}
+
+}  // namespace herd::bench
