@@ -216,6 +216,7 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
         welcome.set_type(wire::WELCOME);
         welcome.mutable_welcome()->set_heartbeat_ms(
             static_cast<uint32_t>(options_.heartbeat_interval.count()));
+        welcome.set_live_engines(static_cast<uint32_t>(registry_.live_count()));
         send_header(clients_, rid, welcome);
       }
       break;
@@ -229,6 +230,7 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
       on_status(rid, header);
       break;
     case wire::HEARTBEAT:
+      header.set_live_engines(static_cast<uint32_t>(registry_.live_count()));
       send_header(clients_, rid, header);
       break;
     default: {
@@ -246,6 +248,7 @@ void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& heade
   TaskRecord record;
   record.client_routing_id = routing_id(frames[0]);
   record.name = header.task();
+  record.items = std::max<uint32_t>(header.items(), 1);
   record.attempt = std::max<uint32_t>(header.attempt(), 1);
   record.retries = header.retries();
   record.timeout = std::chrono::milliseconds(header.timeout_ms());
@@ -263,7 +266,7 @@ void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& heade
       reply.mutable_error()->set_expected(expected);
       reply.mutable_error()->set_actual(header.signature());
       send_header(clients_, record.client_routing_id, reply);
-      ++tasks_failed_;
+      tasks_failed_ += record.items;
       return;
     }
     case Offer::kNoEngines:  // tasks wait in the queue until engines come
@@ -377,11 +380,15 @@ void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
     return;
   }
   engine.assigned.erase(it);
-  ++engine.tasks_done;
   TaskRecord* record = tasks_.find(key);
   if (!record) return;
+  engine.tasks_done += record->items;
   if (!record->answered) {
-    ++(header.status() == wire::OK ? tasks_done_ : tasks_failed_);
+    const auto failed = header.status() == wire::OK
+                            ? static_cast<uint32_t>(header.failures_size())
+                            : record->items;
+    tasks_failed_ += failed;
+    tasks_done_ += record->items - failed;
     // The engine's header and payload go to the client untouched.
     frames[0] = routing_frame(record->client_routing_id);
     wire::send(clients_, frames);
@@ -494,7 +501,7 @@ void Controller::Impl::fail_task(TaskRecord& record, const TaskKey& key, wire::S
   }
   send_header(clients_, record.client_routing_id, reply);
   record.answered = true;
-  ++tasks_failed_;
+  tasks_failed_ += record.items;
 }
 
 bool Controller::Impl::refuse_hello(zmq::socket_t& socket, const std::string& rid,

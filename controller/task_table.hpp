@@ -19,6 +19,7 @@ struct TaskRecord {
   // frames[0] is a routing-id slot, frames[1] the header, then the arguments.
   // Kept until the result arrives, so a lost engine's task can run again.
   wire::Frames frames;
+  uint32_t items = 1;      // calls in this task (a chunk of a map holds many)
   uint32_t engine_id = 0;  // 0 while queued
   uint32_t attempt = 1;
   uint32_t retries = 0;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <memory>
+#include <optional>
 #include <spdlog/spdlog.h>
 #include <typeinfo>
 
@@ -84,8 +85,8 @@ wire::Frames Executor::run(wire::Frames& task) {
   wire::Header out = wire::reply_to(in, wire::RESULT);
   out.set_engine_id(engine_id_);
   out.set_host(host_);
+  out.set_items(in.items());
   out.set_started(wire::unix_now());
-  const std::string id = wire::task_id(in.client(), in.seq());
   Bytes result;
   detail::TaskEntry entry;
   if (!detail::TaskRegistry::instance().find(in.task(), entry)) {
@@ -97,24 +98,22 @@ wire::Frames Executor::run(wire::Frames& task) {
     out.mutable_error()->set_expected(entry.signature);
     out.mutable_error()->set_actual(in.signature());
   } else {
+    const std::string id = wire::task_id(in.client(), in.seq());
+    detail::TaskContextScope context({id, engine_id_, in.attempt()});
+    ::setenv("HERD_TASK_ID", id.c_str(), 1);
+    spdlog::debug("running task {} '{}' (attempt {}, {} items)", id, in.task(), in.attempt(),
+                  in.items());
     std::vector<Bytes> args;
     args.reserve(task.size() - 1);
     for (size_t i = 1; i < task.size(); ++i) args.push_back(wire::to_bytes(std::move(task[i])));
-    detail::TaskContextScope context({id, engine_id_, in.attempt()});
-    ::setenv("HERD_TASK_ID", id.c_str(), 1);
-    spdlog::debug("running task {} '{}' (attempt {})", id, in.task(), in.attempt());
-    try {
-      result = entry.invoke(entry.function, args);
+    if (in.items() == 0) {
       out.set_status(wire::OK);
-    } catch (const DecodeError& e) {
-      set_error(out, wire::BAD_REQUEST, "herd::DecodeError",
-                std::string("arguments of task '") + in.task() + "' do not decode: " + e.what());
-    } catch (const std::exception& e) {
-      set_error(out, wire::REMOTE_ERROR, demangle(typeid(e).name()), e.what());
-    } catch (...) {
-      const std::type_info* type = abi::__cxa_current_exception_type();
-      set_error(out, wire::REMOTE_ERROR, type ? demangle(type->name()) : "unknown",
-                "the task threw an exception that is not a std::exception");
+      if (auto failure = call(entry, args, result)) {
+        out.set_status(failure->status());
+        *out.mutable_error() = failure->error();
+      }
+    } else {
+      result = run_chunk(entry, args, in.items(), out);
     }
   }
   out.set_finished(wire::unix_now());
@@ -122,6 +121,63 @@ wire::Frames Executor::run(wire::Frames& task) {
   reply.push_back(wire::pack(out));
   if (out.status() == wire::OK && !result.empty()) reply.push_back(wire::to_message(std::move(result)));
   return reply;
+}
+
+std::optional<wire::ItemFailure> Executor::call(const detail::TaskEntry& entry,
+                                                const std::vector<Bytes>& args, Bytes& result) {
+  wire::ItemFailure failure;
+  auto fail = [&](wire::Status status, std::string type, std::string message) {
+    failure.set_status(status);
+    failure.mutable_error()->set_type(std::move(type));
+    failure.mutable_error()->set_message(std::move(message));
+    return failure;
+  };
+  try {
+    result = entry.invoke(entry.function, args);
+    return std::nullopt;
+  } catch (const DecodeError& e) {
+    return fail(wire::BAD_REQUEST, "herd::DecodeError",
+                "arguments of task '" + entry.name + "' do not decode: " + e.what());
+  } catch (const std::exception& e) {
+    return fail(wire::REMOTE_ERROR, demangle(typeid(e).name()), e.what());
+  } catch (...) {
+    const std::type_info* type = abi::__cxa_current_exception_type();
+    return fail(wire::REMOTE_ERROR, type ? demangle(type->name()) : "unknown",
+                "the task threw an exception that is not a std::exception");
+  }
+}
+
+// Runs every item of a chunk; one packed result frame, failures in the header.
+Bytes Executor::run_chunk(const detail::TaskEntry& entry, const std::vector<Bytes>& columns,
+                          uint32_t items, wire::Header& out) {
+  std::vector<Reader> readers;
+  readers.reserve(columns.size());
+  for (const auto& column : columns) readers.emplace_back(column);
+  std::vector<Bytes> args(columns.size());
+  Writer packed;
+  Bytes result;
+  out.set_status(wire::OK);
+  for (uint32_t i = 0; i < items; ++i) {
+    std::optional<wire::ItemFailure> failure;
+    try {
+      for (size_t c = 0; c < readers.size(); ++c) args[c] = readers[c].get_view(readers[c].get_size());
+    } catch (const DecodeError& e) {
+      // The rest of the chunk cannot be found either.
+      set_error(out, wire::BAD_REQUEST, "herd::DecodeError",
+                std::string("malformed chunk of task '") + entry.name + "': " + e.what());
+      return Bytes();
+    }
+    failure = call(entry, args, result);
+    const size_t mark = packed.begin_item();
+    if (failure) {
+      failure->set_index(i);
+      *out.add_failures() = std::move(*failure);
+    } else {
+      packed.put(result.data(), result.size());
+    }
+    packed.end_item(mark);
+  }
+  return std::move(packed).finish();
 }
 
 }  // namespace herd::engine

@@ -8,7 +8,11 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <thread>
+#include <vector>
+
+#include "herd/task.hpp"
 
 #include "proto/wire.hpp"
 
@@ -36,6 +40,11 @@ class Executor {
 
  private:
   void loop();
+  // Calls the task once; the failure, if it threw.
+  static std::optional<wire::ItemFailure> call(const detail::TaskEntry& entry,
+                                               const std::vector<Bytes>& args, Bytes& result);
+  Bytes run_chunk(const detail::TaskEntry& entry, const std::vector<Bytes>& columns,
+                  uint32_t items, wire::Header& out);
 
   zmq::context_t& context_;
   const std::string endpoint_;

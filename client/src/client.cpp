@@ -78,12 +78,16 @@ LoadBalancedView Client::load_balanced_view(TaskOptions options) const {
 const std::string& Client::url() const { return core_->url(); }
 
 namespace detail {
-std::vector<std::shared_ptr<ResultState>> submit(const std::shared_ptr<ClientCore>& core,
-                                                 const std::string& name,
-                                                 const std::string& signature,
-                                                 const TaskOptions& options,
-                                                 std::vector<TaskCall> calls) {
-  return core->submit(name, signature, options, std::move(calls));
+std::shared_ptr<ResultState> submit(const std::shared_ptr<ClientCore>& core,
+                                    const std::string& name, const std::string& signature,
+                                    const TaskOptions& options, std::vector<Bytes> args) {
+  return core->submit(name, signature, options, std::move(args));
+}
+
+std::shared_ptr<ResultState> submit_map(const std::shared_ptr<ClientCore>& core,
+                                        const std::string& name, const std::string& signature,
+                                        const TaskOptions& options, PackedColumns args) {
+  return core->submit_map(name, signature, options, std::move(args));
 }
 }  // namespace detail
 

@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <random>
 #include <spdlog/spdlog.h>
 
@@ -15,6 +16,11 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kHeartbeat = std::chrono::milliseconds(1000);
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
 constexpr size_t kMaxReceivesPerTurn = 4096;
+// Adaptive chunks aim at this much engine time each: long enough that the
+// per-message cost vanishes, short enough that engines stay balanced.
+constexpr double kChunkSeconds = 0.005;
+constexpr size_t kMaxChunkItems = 16384;
+constexpr size_t kMaxChunkBytes = size_t{16} << 20;
 
 uint64_t random_key() {
   std::random_device rd;
@@ -27,15 +33,15 @@ std::chrono::system_clock::time_point from_unix(double seconds) {
           std::chrono::duration<double>(seconds)));
 }
 
-std::exception_ptr error_from(const wire::Header& h, const RemoteOrigin& origin) {
-  const auto& e = h.error();
-  switch (h.status()) {
+std::exception_ptr error_from(wire::Status status, const wire::ErrorInfo& e,
+                              const std::string& task, const RemoteOrigin& origin) {
+  switch (status) {
     case wire::REMOTE_ERROR:
       return std::make_exception_ptr(RemoteError(e.type(), e.message(), origin));
     case wire::UNKNOWN_TASK:
       return std::make_exception_ptr(UnknownTask(e.message()));
     case wire::SIGNATURE_MISMATCH:
-      return std::make_exception_ptr(SignatureMismatch(h.task(), e.expected(), e.actual()));
+      return std::make_exception_ptr(SignatureMismatch(task, e.expected(), e.actual()));
     case wire::ENGINE_LOST:
       return std::make_exception_ptr(EngineLost(e.message(), origin));
     case wire::TIMEOUT:
@@ -59,6 +65,16 @@ ClusterStatus status_from(const wire::StatusReply& r) {
     s.engines.push_back({e.id(), e.host(), e.pid(), e.state(), e.tasks_done(), e.restarts(),
                          e.outstanding(), e.cores()});
   return s;
+}
+
+size_t frames_bytes(const wire::Frames& frames) {
+  size_t n = 0;
+  for (const auto& f : frames) n += f.size();
+  return n;
+}
+
+std::exception_ptr connection_error(const std::string& why) {
+  return std::make_exception_ptr(ConnectionError(why));
 }
 }  // namespace
 
@@ -99,85 +115,95 @@ void ClientCore::stop() {
   socket_.close();
 }
 
-std::vector<std::shared_ptr<ResultState>> ClientCore::submit(const std::string& name,
-                                                             const std::string& signature,
-                                                             const TaskOptions& options,
-                                                             std::vector<TaskCall> calls) {
-  std::vector<std::shared_ptr<ResultState>> states;
-  std::vector<Outgoing> batch;
-  states.reserve(calls.size());
-  batch.reserve(calls.size());
+// ---- API threads -------------------------------------------------------------
+
+std::shared_ptr<ResultState> ClientCore::submit(const std::string& name,
+                                                const std::string& signature,
+                                                const TaskOptions& options,
+                                                std::vector<Bytes> args) {
+  const uint64_t seq = next_seq_++;
   wire::Header header;
   header.set_type(wire::TASK);
   header.set_client(client_key_);
+  header.set_seq(seq);
   header.set_task(name);
   header.set_signature(signature);
   header.set_retries(options.retries);
   header.set_timeout_ms(static_cast<uint64_t>(options.timeout.count()));
   header.set_attempt(1);
-  uint64_t seq = next_seq_.fetch_add(calls.size());
-  for (auto& call : calls) {
-    header.set_seq(seq);
-    Outgoing out;
-    out.frames.reserve(1 + call.args.size());
-    out.frames.push_back(wire::pack(header));
-    for (auto& arg : call.args) out.frames.push_back(wire::to_message(std::move(arg)));
-    out.result = std::make_shared<ResultState>(wire::task_id(client_key_, seq), seq, weak_from_this());
-    states.push_back(out.result);
-    batch.push_back(std::move(out));
-    ++seq;
-  }
-  post(std::move(batch));
-  return states;
+  Work work;
+  work.frames.reserve(1 + args.size());
+  work.frames.push_back(wire::pack(header));
+  for (auto& arg : args) work.frames.push_back(wire::to_message(std::move(arg)));
+  work.result = std::make_shared<ResultState>(wire::task_id(client_key_, seq), 1, weak_from_this());
+  auto state = work.result;
+  post(std::move(work));
+  return state;
+}
+
+std::shared_ptr<ResultState> ClientCore::submit_map(const std::string& name,
+                                                    const std::string& signature,
+                                                    const TaskOptions& options,
+                                                    PackedColumns args) {
+  auto job = std::make_shared<MapJob>();
+  const uint64_t id_seq = next_seq_++;  // names the map; each chunk gets its own seq
+  job->state = std::make_shared<ResultState>(wire::task_id(client_key_, id_seq), args.items,
+                                             weak_from_this());
+  job->header.set_type(wire::TASK);
+  job->header.set_client(client_key_);
+  job->header.set_task(name);
+  job->header.set_signature(signature);
+  job->header.set_retries(options.retries);
+  job->header.set_attempt(1);
+  job->item_timeout = options.timeout;
+  job->fixed_chunk = options.chunksize;
+  job->chunk = options.chunksize ? options.chunksize : 1;
+  job->args = std::move(args);
+  auto state = job->state;
+  if (job->args.items == 0) return state;  // nothing to run: already complete
+  Work work;
+  work.job = std::move(job);
+  post(std::move(work));
+  return state;
 }
 
 ClusterStatus ClientCore::status(std::chrono::milliseconds timeout) {
-  Outgoing out;
-  out.request = next_request_++;
-  out.status = std::make_shared<StatusPromise>();
-  auto future = out.status->get_future();
+  Work work;
+  work.request = next_request_++;
+  work.status = std::make_shared<StatusPromise>();
+  auto future = work.status->get_future();
   wire::Header header;
   header.set_type(wire::STATUS);
-  header.set_request(out.request);
-  out.frames.push_back(wire::pack(header));
-  std::vector<Outgoing> batch;
-  batch.push_back(std::move(out));
-  post(std::move(batch));
+  header.set_request(work.request);
+  work.frames.push_back(wire::pack(header));
+  post(std::move(work));
   if (future.wait_for(timeout) != std::future_status::ready)
     throw TimeoutError("no status from the controller at " + url_ + " within " +
                        std::to_string(timeout.count()) + " ms");
   return future.get();
 }
 
-void ClientCore::abort(uint64_t seq) {
-  wire::Header header;
-  header.set_type(wire::ABORT);
-  header.set_client(client_key_);
-  header.set_seq(seq);
-  std::vector<Outgoing> batch(1);
-  batch[0].frames.push_back(wire::pack(header));
-  post(std::move(batch));
+void ClientCore::abort(std::shared_ptr<ResultState> state) {
+  Work work;
+  work.abort = std::move(state);
+  post(std::move(work));
 }
 
-void ClientCore::post(std::vector<Outgoing> batch) {
+void ClientCore::post(Work work) {
   {
     std::lock_guard lock(inbox_mutex_);
     if (!refused_.empty() || stopping_) {
-      const std::string why = refused_.empty() ? "client closed" : refused_;
-      for (auto& out : batch) {
-        if (out.result) out.result->fail(std::make_exception_ptr(ConnectionError(why)), {});
-        if (out.status) out.status->set_exception(std::make_exception_ptr(ConnectionError(why)));
-      }
+      fail_work(work, refused_.empty() ? "client closed" : refused_);
       return;
     }
-    const bool was_empty = inbox_.empty();
-    if (was_empty) inbox_ = std::move(batch);
-    else for (auto& out : batch) inbox_.push_back(std::move(out));
-    if (!was_empty) return;  // the doorbell already rang for this batch
+    inbox_.push_back(std::move(work));
+    if (inbox_.size() > 1) return;  // the doorbell already rang for this batch
   }
   const uint64_t one = 1;
   (void)!::write(doorbell_, &one, sizeof one);
 }
+
+// ---- the I/O thread ------------------------------------------------------------
 
 void ClientCore::run() {
   send_hello();
@@ -194,6 +220,7 @@ void ClientCore::run() {
       }
       for (size_t i = 0; i < kMaxReceivesPerTurn && wire::receive(socket_, frames); ++i)
         on_message(frames);
+      pump();
       on_timer();
     } catch (const std::exception& e) {
       spdlog::error("herd client I/O: {}", e.what());
@@ -202,28 +229,100 @@ void ClientCore::run() {
 }
 
 void ClientCore::drain_inbox() {
-  std::vector<Outgoing> batch;
+  std::vector<Work> batch;
   {
     std::lock_guard lock(inbox_mutex_);
     batch.swap(inbox_);
   }
-  for (auto& out : batch) send_or_hold(std::move(out));
+  for (auto& work : batch) accept(std::move(work));
 }
 
-void ClientCore::send_or_hold(Outgoing&& out) {
-  if (out.result) {
-    if (pending_.empty()) waiting_since_ = Clock::now();
-    pending_.emplace(out.result->seq(), out.result);
+void ClientCore::accept(Work&& work) {
+  if (!waiting()) waiting_since_ = Clock::now();
+  if (work.abort) {
+    on_abort(work.abort);
+  } else if (work.status) {
+    status_waiters_.emplace(work.request, work.status);
+    if (welcomed_) send_now(work.frames);
+    else held_controls_.push_back(std::move(work.frames));
+  } else if (work.job) {
+    jobs_.push_back(std::move(work.job));
+  } else if (work.result) {
+    unsent_.push_back(std::move(work));
   }
-  if (out.status) {
-    if (status_waiters_.empty()) waiting_since_ = Clock::now();
-    status_waiters_.emplace(out.request, out.status);
+}
+
+bool ClientCore::has_credit(size_t bytes) const {
+  return bytes_in_flight_ == 0 || bytes_in_flight_ + bytes <= options_.max_bytes_in_flight;
+}
+
+// Sends what the byte window allows: single tasks first, then map chunks.
+void ClientCore::pump() {
+  if (!welcomed_) return;
+  while (!unsent_.empty() && has_credit(frames_bytes(unsent_.front().frames))) {
+    send_single(unsent_.front());
+    unsent_.pop_front();
   }
-  if (!welcomed_) {
-    held_.push_back(std::move(out));
-    return;
+  const size_t window = std::max<size_t>(4, 2 * size_t{live_engines_});
+  for (auto& job : jobs_) {
+    while (job->next < job->args.items && job->in_flight < window) {
+      const size_t count = next_chunk_size(*job);
+      size_t bytes = 0;
+      for (const auto& offsets : job->args.offsets)
+        bytes += offsets[job->next + count] - offsets[job->next];
+      if (!has_credit(bytes)) break;
+      send_chunk(*job, job);
+    }
   }
-  send_now(out.frames);
+  std::erase_if(jobs_, [](const auto& job) { return job->next == job->args.items; });
+}
+
+void ClientCore::send_single(Work& work) {
+  wire::Header header;
+  const size_t bytes = frames_bytes(work.frames);
+  const uint64_t seq = wire::unpack(work.frames[0], header) ? header.seq() : 0;
+  in_flight_.emplace(seq, InFlight{std::move(work.result), nullptr, 0, 1, bytes});
+  bytes_in_flight_ += bytes;
+  send_now(work.frames);
+}
+
+size_t ClientCore::next_chunk_size(const MapJob& job) const {
+  const size_t remaining = job.args.items - job.next;
+  size_t count = std::min(job.chunk, remaining);
+  if (!job.fixed_chunk) {
+    // Near the end, split what is left across the engines so none idles.
+    count = std::min(count, std::max<size_t>(1, remaining / std::max<uint32_t>(1, live_engines_)));
+  }
+  auto bytes_of = [&](size_t n) {
+    size_t b = 0;
+    for (const auto& offsets : job.args.offsets) b += offsets[job.next + n] - offsets[job.next];
+    return b;
+  };
+  while (count > 1 && bytes_of(count) > kMaxChunkBytes) count /= 2;
+  return count;
+}
+
+void ClientCore::send_chunk(MapJob& job, const std::shared_ptr<MapJob>& owner) {
+  const size_t first = job.next, count = next_chunk_size(job);
+  const uint64_t seq = next_seq_++;
+  job.header.set_seq(seq);
+  job.header.set_items(static_cast<uint32_t>(count));
+  job.header.set_timeout_ms(static_cast<uint64_t>(job.item_timeout.count()) * count);
+  wire::Frames frames;
+  frames.reserve(1 + job.args.columns.size());
+  frames.push_back(wire::pack(job.header));
+  size_t bytes = 0;
+  for (size_t c = 0; c < job.args.columns.size(); ++c) {
+    const auto& offsets = job.args.offsets[c];
+    const size_t begin = offsets[first], end = offsets[first + count];
+    frames.push_back(wire::to_message(job.args.columns[c].slice(begin, end - begin)));
+    bytes += end - begin;
+  }
+  in_flight_.emplace(seq, InFlight{job.state, owner, first, count, bytes});
+  bytes_in_flight_ += bytes;
+  job.next += count;
+  ++job.in_flight;
+  send_now(frames);
 }
 
 void ClientCore::send_now(wire::Frames& frames) {
@@ -241,14 +340,16 @@ void ClientCore::on_message(wire::Frames& frames) {
   last_heard_ = Clock::now();
   switch (header.type()) {
     case wire::WELCOME:
+      live_engines_ = header.live_engines();
       if (!welcomed_) {
         welcomed_ = true;
-        for (auto& out : held_) send_now(out.frames);
-        held_.clear();
+        for (auto& f : held_controls_) send_now(f);
+        held_controls_.clear();
       }
       break;
     case wire::REFUSED: {
-      const std::string why = "controller at " + url_ + " refused this client: " + header.error().message();
+      const std::string why =
+          "controller at " + url_ + " refused this client: " + header.error().message();
       {
         std::lock_guard lock(inbox_mutex_);
         refused_ = why;
@@ -263,6 +364,7 @@ void ClientCore::on_message(wire::Frames& frames) {
       on_status_reply(header);
       break;
     case wire::HEARTBEAT:
+      live_engines_ = header.live_engines();
       break;
     default:
       spdlog::debug("herd client: unexpected message type {}", static_cast<int>(header.type()));
@@ -271,24 +373,58 @@ void ClientCore::on_message(wire::Frames& frames) {
 
 void ClientCore::on_result(const wire::Header& h, wire::Frames& frames) {
   if (h.client() != client_key_) return;
-  auto it = pending_.find(h.seq());
-  if (it == pending_.end()) return;  // already failed locally (e.g. timed out)
-  auto state = std::move(it->second);
-  pending_.erase(it);
+  auto it = in_flight_.find(h.seq());
+  if (it == in_flight_.end()) return;  // already failed locally
+  InFlight task = std::move(it->second);
+  in_flight_.erase(it);
+  bytes_in_flight_ -= task.bytes;
+  if (task.job) {
+    --task.job->in_flight;
+    adapt_chunk(*task.job, h, task.count);
+  }
   TaskMetadata md;
-  md.task_id = state->id();
   md.engine_id = h.engine_id();
   md.host = h.host();
   md.attempt = h.attempt();
   md.started = from_unix(h.started());
   md.completed = from_unix(h.finished());
-  if (h.status() == wire::OK) {
-    Bytes value = frames.size() > 1 ? wire::to_bytes(std::move(frames[1])) : Bytes();
-    state->complete(std::move(value), std::move(md));
-  } else {
-    RemoteOrigin origin{state->id(), h.engine_id(), h.host()};
-    state->fail(error_from(h, origin), std::move(md));
+  auto origin = [&](size_t item) { return RemoteOrigin{task.state->id(item), h.engine_id(), h.host()}; };
+  if (h.status() != wire::OK) {
+    task.state->fail_range(task.first, task.count,
+                           error_from(h.status(), h.error(), h.task(), origin(task.first)),
+                           std::move(md));
+    return;
   }
+  Bytes payload = frames.size() > 1 ? wire::to_bytes(std::move(frames[1])) : Bytes();
+  std::vector<Bytes> values;
+  if (h.items() == 0) {
+    values.push_back(std::move(payload));
+  } else {
+    try {
+      Reader reader(payload);
+      values.reserve(task.count);
+      for (size_t i = 0; i < task.count; ++i) values.push_back(reader.get_view(reader.get_size()));
+    } catch (const DecodeError& e) {
+      task.state->fail_range(
+          task.first, task.count,
+          std::make_exception_ptr(Error(std::string("corrupt chunk result: ") + e.what())), md);
+      return;
+    }
+  }
+  std::vector<ResultState::ItemFailure> failures;
+  for (const auto& f : h.failures())
+    failures.push_back({f.index(), error_from(f.status(), f.error(), h.task(),
+                                              origin(task.first + f.index()))});
+  task.state->finish_chunk(task.first, std::move(values), std::move(failures), std::move(md));
+}
+
+// Sizes the job's next chunks from how long this one ran on its engine.
+void ClientCore::adapt_chunk(MapJob& job, const wire::Header& h, size_t count) {
+  if (job.fixed_chunk) return;
+  const double per_item = (h.finished() - h.started()) / static_cast<double>(count);
+  const size_t most = std::min(job.chunk * 4, kMaxChunkItems);
+  const double ideal = per_item > 0 ? kChunkSeconds / per_item : static_cast<double>(most);
+  job.chunk = std::clamp<size_t>(static_cast<size_t>(ideal), 1, most);
 }
 
 void ClientCore::on_status_reply(const wire::Header& h) {
@@ -298,6 +434,35 @@ void ClientCore::on_status_reply(const wire::Header& h) {
   status_waiters_.erase(it);
 }
 
+void ClientCore::on_abort(const std::shared_ptr<ResultState>& state) {
+  const auto aborted = std::make_exception_ptr(TaskAborted("task aborted"));
+  std::erase_if(unsent_, [&](Work& w) {
+    if (w.result != state) return false;
+    w.result->fail(aborted, {});
+    return true;
+  });
+  std::erase_if(jobs_, [&](const std::shared_ptr<MapJob>& job) {
+    if (job->state != state) return false;
+    state->fail_range(job->next, job->args.items - job->next, aborted, {});
+    job->next = job->args.items;
+    return true;
+  });
+  for (const auto& [seq, task] : in_flight_) {
+    if (task.state != state) continue;
+    wire::Header header;
+    header.set_type(wire::ABORT);
+    header.set_client(client_key_);
+    header.set_seq(seq);
+    wire::Frames frames;
+    frames.push_back(wire::pack(header));
+    send_now(frames);
+  }
+}
+
+bool ClientCore::waiting() const {
+  return !in_flight_.empty() || !status_waiters_.empty() || !unsent_.empty() || !jobs_.empty();
+}
+
 void ClientCore::on_timer() {
   const auto now = Clock::now();
   if (now - last_beat_ >= kHeartbeat) {
@@ -305,8 +470,7 @@ void ClientCore::on_timer() {
     if (welcomed_) send_control(wire::HEARTBEAT);
     else send_hello();  // a controller that starts after us still gets a hello
   }
-  const bool waiting = !pending_.empty() || !status_waiters_.empty();
-  if (waiting && now - std::max(last_heard_, waiting_since_) > options_.connection_timeout) {
+  if (waiting() && now - std::max(last_heard_, waiting_since_) > options_.connection_timeout) {
     fail_everything("no answer from the controller at " + url_ + " for " +
                     std::to_string(options_.connection_timeout.count()) +
                     " ms: is the cluster running? (herd status)");
@@ -333,23 +497,30 @@ void ClientCore::send_control(wire::Type type, uint64_t request) {
   send_now(frames);
 }
 
+void ClientCore::fail_work(Work& work, const std::string& why) {
+  if (work.result) work.result->fail_unfinished(connection_error(why));
+  if (work.job) work.job->state->fail_unfinished(connection_error(why));
+  if (work.status) work.status->set_exception(connection_error(why));
+}
+
 void ClientCore::fail_everything(const std::string& why) {
-  // After the I/O thread stopped, or on it: nobody else touches these maps.
-  for (auto& [seq, state] : pending_) state->fail(std::make_exception_ptr(ConnectionError(why)), {});
-  pending_.clear();
-  for (auto& [id, promise] : status_waiters_)
-    promise->set_exception(std::make_exception_ptr(ConnectionError(why)));
+  // On the I/O thread, or after it stopped: nobody else touches these.
+  for (auto& [seq, task] : in_flight_) task.state->fail_unfinished(connection_error(why));
+  in_flight_.clear();
+  for (auto& job : jobs_) job->state->fail_unfinished(connection_error(why));
+  jobs_.clear();
+  for (auto& work : unsent_) fail_work(work, why);
+  unsent_.clear();
+  for (auto& [id, promise] : status_waiters_) promise->set_exception(connection_error(why));
   status_waiters_.clear();
-  held_.clear();
-  std::vector<Outgoing> unsent;
+  held_controls_.clear();
+  bytes_in_flight_ = 0;
+  std::vector<Work> inbox;
   {
     std::lock_guard lock(inbox_mutex_);
-    unsent.swap(inbox_);
+    inbox.swap(inbox_);
   }
-  for (auto& out : unsent) {
-    if (out.result) out.result->fail(std::make_exception_ptr(ConnectionError(why)), {});
-    if (out.status) out.status->set_exception(std::make_exception_ptr(ConnectionError(why)));
-  }
+  for (auto& work : inbox) fail_work(work, why);
 }
 
 }  // namespace herd::detail

@@ -1,10 +1,12 @@
 // The engine room of herd::Client: one I/O thread owns the DEALER socket to
-// the controller. API threads hand it messages through a locked inbox and an
-// eventfd doorbell; it sends them in batches, matches replies to pending
-// results and notices a silent controller.
+// the controller. API threads hand it work through a locked inbox and an
+// eventfd doorbell. It sends tasks while the byte window allows, cuts maps
+// into chunks sized from how long earlier chunks took, matches replies to
+// results, and notices a silent controller.
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -28,35 +30,69 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void start();  // once, after the core is owned by a shared_ptr
   void stop();   // fails what is pending with ConnectionError
 
-  std::vector<std::shared_ptr<ResultState>> submit(const std::string& name,
-                                                   const std::string& signature,
-                                                   const TaskOptions& options,
-                                                   std::vector<TaskCall> calls);
+  std::shared_ptr<ResultState> submit(const std::string& name, const std::string& signature,
+                                      const TaskOptions& options, std::vector<Bytes> args);
+  std::shared_ptr<ResultState> submit_map(const std::string& name, const std::string& signature,
+                                          const TaskOptions& options, PackedColumns args);
   ClusterStatus status(std::chrono::milliseconds timeout);
-  void abort(uint64_t seq);
+  void abort(std::shared_ptr<ResultState> state);
   const std::string& url() const { return url_; }
 
  private:
   using StatusPromise = std::promise<ClusterStatus>;
-  struct Outgoing {
-    wire::Frames frames;
-    std::shared_ptr<ResultState> result;         // set for tasks
-    std::shared_ptr<StatusPromise> status;       // set for status requests
+
+  // A map being sent in chunks.
+  struct MapJob {
+    std::shared_ptr<ResultState> state;
+    wire::Header header;  // the chunks' header, but for seq, items and timeout
+    std::chrono::milliseconds item_timeout{0};
+    PackedColumns args;
+    size_t next = 0;         // first item not sent yet
+    size_t chunk = 1;        // items in the next chunk
+    size_t fixed_chunk = 0;  // the view's chunksize; 0 = adaptive
+    size_t in_flight = 0;    // chunks sent and not answered
+  };
+
+  // What an API thread hands the I/O thread: exactly one of these is set.
+  struct Work {
+    wire::Frames frames;                    // a single task (with `result`) or a control message
+    std::shared_ptr<ResultState> result;    // single task: its state
+    std::shared_ptr<MapJob> job;            // a map
+    std::shared_ptr<StatusPromise> status;  // a status request (`frames` holds it)
+    std::shared_ptr<ResultState> abort;     // an abort of this submission
     uint64_t request = 0;
   };
 
-  void post(std::vector<Outgoing> batch);
+  // A wire task sent and not yet answered.
+  struct InFlight {
+    std::shared_ptr<ResultState> state;
+    std::shared_ptr<MapJob> job;  // null for a single task
+    size_t first = 0;             // its first item in `state`
+    size_t count = 1;
+    size_t bytes = 0;
+  };
+
+  void post(Work work);
   void run();
   void drain_inbox();
-  void send_or_hold(Outgoing&& out);
+  void accept(Work&& work);
+  void pump();
+  bool has_credit(size_t bytes) const;
+  void send_single(Work& work);
+  void send_chunk(MapJob& job, const std::shared_ptr<MapJob>& owner);
+  size_t next_chunk_size(const MapJob& job) const;
   void send_now(wire::Frames& frames);
   void on_message(wire::Frames& frames);
   void on_result(const wire::Header& header, wire::Frames& frames);
+  void adapt_chunk(MapJob& job, const wire::Header& header, size_t count);
   void on_status_reply(const wire::Header& header);
+  void on_abort(const std::shared_ptr<ResultState>& state);
   void on_timer();
+  bool waiting() const;
   void send_hello();
   void send_control(wire::Type type, uint64_t request = 0);
   void fail_everything(const std::string& why);
+  static void fail_work(Work& work, const std::string& why);
 
   const std::string url_;
   const ClientOptions options_;
@@ -71,13 +107,17 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::atomic<bool> stopping_{false};
 
   std::mutex inbox_mutex_;
-  std::vector<Outgoing> inbox_;
+  std::vector<Work> inbox_;
   std::string refused_;  // set once the controller refused us; guarded by inbox_mutex_
 
   // I/O thread only.
-  std::unordered_map<uint64_t, std::shared_ptr<ResultState>> pending_;
+  std::deque<Work> unsent_;                     // single tasks waiting for the window
+  std::vector<std::shared_ptr<MapJob>> jobs_;   // maps with items left to send
+  std::unordered_map<uint64_t, InFlight> in_flight_;  // by seq
   std::unordered_map<uint64_t, std::shared_ptr<StatusPromise>> status_waiters_;
-  std::vector<Outgoing> held_;  // sent once the controller welcomes us
+  std::vector<wire::Frames> held_controls_;     // status requests before the welcome
+  size_t bytes_in_flight_ = 0;
+  uint32_t live_engines_ = 1;
   bool welcomed_ = false;
   std::chrono::steady_clock::time_point last_heard_, waiting_since_, last_beat_;
 };

@@ -3,75 +3,144 @@
 
 namespace herd::detail {
 
-ResultState::ResultState(std::string task_id, uint64_t seq, std::weak_ptr<ClientCore> core)
-    : task_id_(std::move(task_id)), seq_(seq), core_(std::move(core)) {
-  metadata_.task_id = task_id_;
-  metadata_.submitted = std::chrono::system_clock::now();
-}
+ResultState::ResultState(std::string id, size_t items, std::weak_ptr<ClientCore> core)
+    : id_(std::move(id)),
+      core_(std::move(core)),
+      submitted_(std::chrono::system_clock::now()),
+      pending_(items),
+      states_(items, ItemState::kPending),
+      values_(items),
+      chunk_of_(items, 0) {}
 
-void ResultState::complete(Bytes value, TaskMetadata metadata) {
-  finish(std::move(value), nullptr, std::move(metadata));
-}
-
-void ResultState::fail(std::exception_ptr error, TaskMetadata metadata) {
-  finish(Bytes(), std::move(error), std::move(metadata));
-}
-
-void ResultState::finish(Bytes value, std::exception_ptr error, TaskMetadata metadata) {
+void ResultState::finish_chunk(size_t first, std::vector<Bytes> values,
+                               std::vector<ItemFailure> failures, TaskMetadata metadata) {
   {
     std::lock_guard lock(mutex_);
-    if (done_) return;
-    value_ = std::move(value);
-    error_ = std::move(error);
-    metadata.submitted = metadata_.submitted;
-    metadata_ = std::move(metadata);
-    done_ = true;
+    const auto chunk = static_cast<uint32_t>(chunks_.size());
+    metadata.submitted = submitted_;
+    chunks_.push_back(std::move(metadata));
+    for (const auto& f : failures) {
+      const size_t item = first + f.index;
+      if (item >= states_.size() || item_done(item)) continue;
+      states_[item] = ItemState::kFailed;
+      errors_[item] = f.error;
+      chunk_of_[item] = chunk;
+      --pending_;
+    }
+    for (size_t i = 0; i < values.size() && first + i < states_.size(); ++i) {
+      const size_t item = first + i;
+      if (item_done(item)) continue;
+      states_[item] = ItemState::kOk;
+      values_[item] = std::move(values[i]);
+      chunk_of_[item] = chunk;
+      --pending_;
+    }
   }
   done_cv_.notify_all();
 }
 
-void ResultState::wait() const {
+void ResultState::fail_range(size_t first, size_t count, std::exception_ptr error,
+                             TaskMetadata metadata) {
+  std::vector<ItemFailure> failures;
+  failures.reserve(count);
+  for (size_t i = 0; i < count; ++i) failures.push_back({i, error});
+  finish_chunk(first, {}, std::move(failures), std::move(metadata));
+}
+
+void ResultState::fail_unfinished(std::exception_ptr error) {
+  fail_range(0, states_.size(), std::move(error), {});
+}
+
+void ResultState::complete(Bytes value, TaskMetadata metadata) {
+  std::vector<Bytes> values;
+  values.push_back(std::move(value));
+  finish_chunk(0, std::move(values), {}, std::move(metadata));
+}
+
+void ResultState::fail(std::exception_ptr error, TaskMetadata metadata) {
+  fail_range(0, 1, std::move(error), std::move(metadata));
+}
+
+void ResultState::wait(size_t item) const {
   std::unique_lock lock(mutex_);
-  done_cv_.wait(lock, [this] { return done_; });
+  done_cv_.wait(lock, [&] { return item_done(item); });
 }
 
-bool ResultState::wait_until(std::chrono::steady_clock::time_point deadline) const {
+bool ResultState::wait_until(size_t item, std::chrono::steady_clock::time_point deadline) const {
   std::unique_lock lock(mutex_);
-  return done_cv_.wait_until(lock, deadline, [this] { return done_; });
+  return done_cv_.wait_until(lock, deadline, [&] { return item_done(item); });
 }
 
-bool ResultState::ready() const {
-  std::lock_guard lock(mutex_);
-  return done_;
+void ResultState::wait_all() const {
+  std::unique_lock lock(mutex_);
+  done_cv_.wait(lock, [&] { return pending_ == 0; });
 }
 
-bool ResultState::successful() const {
-  std::lock_guard lock(mutex_);
-  if (!done_) throw NotReady("task " + task_id_ + " has not finished");
-  return !error_;
+bool ResultState::wait_all_until(std::chrono::steady_clock::time_point deadline) const {
+  std::unique_lock lock(mutex_);
+  return done_cv_.wait_until(lock, deadline, [&] { return pending_ == 0; });
 }
 
-const Bytes& ResultState::value() const {
+bool ResultState::ready(size_t item) const {
   std::lock_guard lock(mutex_);
-  if (!done_) throw NotReady("task " + task_id_ + " has not finished");
-  if (error_) std::rethrow_exception(error_);
-  return value_;
+  return item_done(item);
 }
 
-std::exception_ptr ResultState::error() const {
+bool ResultState::all_ready() const {
   std::lock_guard lock(mutex_);
-  return error_;
+  return pending_ == 0;
 }
 
-TaskMetadata ResultState::metadata() const {
+void ResultState::check_done(size_t item) const {
+  if (!item_done(item)) throw NotReady("task " + id(item) + " has not finished");
+}
+
+bool ResultState::successful(size_t item) const {
   std::lock_guard lock(mutex_);
-  if (!done_) throw NotReady("task " + task_id_ + " has not finished");
-  return metadata_;
+  check_done(item);
+  return states_[item] == ItemState::kOk;
+}
+
+bool ResultState::all_successful() const {
+  std::lock_guard lock(mutex_);
+  if (pending_ != 0) throw NotReady("tasks of " + id_ + " have not finished");
+  return errors_.empty();
+}
+
+Bytes ResultState::value(size_t item) const {
+  std::lock_guard lock(mutex_);
+  check_done(item);
+  if (states_[item] == ItemState::kFailed) std::rethrow_exception(errors_.at(item));
+  return values_[item];
+}
+
+std::exception_ptr ResultState::error(size_t item) const {
+  std::lock_guard lock(mutex_);
+  auto it = errors_.find(item);
+  return it == errors_.end() ? nullptr : it->second;
+}
+
+size_t ResultState::first_failure() const {
+  std::lock_guard lock(mutex_);
+  return errors_.empty() ? states_.size() : errors_.begin()->first;
+}
+
+TaskMetadata ResultState::metadata(size_t item) const {
+  std::lock_guard lock(mutex_);
+  check_done(item);
+  TaskMetadata md = chunks_.empty() ? TaskMetadata{} : chunks_[chunk_of_[item]];
+  md.task_id = id(item);
+  md.submitted = submitted_;
+  return md;
+}
+
+std::string ResultState::id(size_t item) const {
+  return states_.size() == 1 ? id_ : id_ + ":" + std::to_string(item);
 }
 
 void ResultState::abort() {
-  if (ready()) return;
-  if (auto core = core_.lock()) core->abort(seq_);
+  if (all_ready()) return;
+  if (auto core = core_.lock()) core->abort(shared_from_this());
 }
 
 }  // namespace herd::detail

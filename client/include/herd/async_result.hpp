@@ -1,10 +1,12 @@
-// AsyncResult<R>: the handle apply() returns. Thread-safe: any thread may
-// wait on or read a result; the client's I/O thread completes it.
+// AsyncResult<R> and AsyncMapResult<R>: the handles apply() and map() return.
+// Thread-safe: any thread may wait on or read a result while the client's
+// I/O thread completes it.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,48 +30,75 @@ namespace detail {
 
 class ClientCore;
 
-// The shared state behind one task's result.
-class ResultState {
+// The shared state behind one submission: one item for apply(), one per
+// input for map(). Items finish in chunks (one wire task each), in any order.
+class ResultState : public std::enable_shared_from_this<ResultState> {
  public:
-  ResultState(std::string task_id, uint64_t seq, std::weak_ptr<ClientCore> core);
+  ResultState(std::string id, size_t items, std::weak_ptr<ClientCore> core);
 
-  // Completion, by the client's I/O thread. The first completion wins.
+  struct ItemFailure {
+    size_t index;  // within the chunk
+    std::exception_ptr error;
+  };
+  // By the client's I/O thread. `values` holds one encoded result per item
+  // of the chunk starting at `first` (ignored for failed items). An item
+  // finishes once; later completions of it are ignored.
+  void finish_chunk(size_t first, std::vector<Bytes> values, std::vector<ItemFailure> failures,
+                    TaskMetadata metadata);
+  // Fails `count` items from `first` that have not finished.
+  void fail_range(size_t first, size_t count, std::exception_ptr error, TaskMetadata metadata);
+  void fail_unfinished(std::exception_ptr error);
+  // Single-item conveniences.
   void complete(Bytes value, TaskMetadata metadata);
   void fail(std::exception_ptr error, TaskMetadata metadata);
 
-  void wait() const;
-  bool wait_until(std::chrono::steady_clock::time_point deadline) const;
-  bool ready() const;
-  bool successful() const;  // throws NotReady
-  // The encoded result; rethrows the task's error. Call after wait().
-  const Bytes& value() const;
-  std::exception_ptr error() const;  // null unless failed; call after wait()
-  TaskMetadata metadata() const;     // throws NotReady
-  const std::string& id() const { return task_id_; }
-  uint64_t seq() const { return seq_; }
+  size_t size() const { return states_.size(); }
+  void wait(size_t item) const;
+  bool wait_until(size_t item, std::chrono::steady_clock::time_point deadline) const;
+  void wait_all() const;
+  bool wait_all_until(std::chrono::steady_clock::time_point deadline) const;
+  bool ready(size_t item) const;
+  bool all_ready() const;
+  bool successful(size_t item) const;  // throws NotReady
+  bool all_successful() const;         // throws NotReady
+  // The encoded result of a finished item; rethrows its error.
+  Bytes value(size_t item) const;
+  std::exception_ptr error(size_t item) const;
+  // The lowest failing item, or size() if none failed.
+  size_t first_failure() const;
+  TaskMetadata metadata(size_t item) const;  // throws NotReady
+  std::string id(size_t item) const;
+  const std::string& id() const { return id_; }
+  // Drops what has not run yet; those items fail with TaskAborted.
   void abort();
 
  private:
-  void finish(Bytes value, std::exception_ptr error, TaskMetadata metadata);
+  enum class ItemState : uint8_t { kPending, kOk, kFailed };
+  bool item_done(size_t item) const { return states_[item] != ItemState::kPending; }
+  void check_done(size_t item) const;  // throws NotReady; call locked
 
-  const std::string task_id_;
-  const uint64_t seq_;
+  const std::string id_;
   const std::weak_ptr<ClientCore> core_;
+  const std::chrono::system_clock::time_point submitted_;
   mutable std::mutex mutex_;
   mutable std::condition_variable done_cv_;
-  bool done_ = false;
-  Bytes value_;
-  std::exception_ptr error_;
-  TaskMetadata metadata_;
+  size_t pending_;
+  std::vector<ItemState> states_;
+  std::vector<Bytes> values_;
+  std::map<size_t, std::exception_ptr> errors_;  // few: only failed items
+  std::vector<uint32_t> chunk_of_;               // item -> index into chunks_
+  std::vector<TaskMetadata> chunks_;
 };
 
 template <class R>
-R decode_result(const ResultState& state) {
-  const Bytes& value = state.value();
+R decode_result(const ResultState& state, size_t item) {
+  const Bytes value = state.value(item);
   if constexpr (!std::is_void_v<R>) return decode_frame<R>(value);
 }
 
 [[noreturn]] void throw_timeout(const std::string& what);
+// Rethrows `error`, stamping a RemoteError with the map index it came from.
+[[noreturn]] void rethrow_with_index(std::exception_ptr error, size_t index);
 
 }  // namespace detail
 
@@ -77,59 +106,68 @@ template <class R>
 class AsyncResult {
  public:
   AsyncResult() = default;
-  explicit AsyncResult(std::shared_ptr<detail::ResultState> state) : state_(std::move(state)) {}
+  explicit AsyncResult(std::shared_ptr<detail::ResultState> state, size_t item = 0)
+      : state_(std::move(state)), item_(item) {}
 
   // Blocks until the task finishes (successfully or not).
-  void wait() const { state_->wait(); }
+  void wait() const { state_->wait(item_); }
   // True if the task finished within `timeout`.
   template <class Rep, class Period>
   bool wait(std::chrono::duration<Rep, Period> timeout) const {
-    return state_->wait_until(std::chrono::steady_clock::now() + timeout);
+    return state_->wait_until(item_, std::chrono::steady_clock::now() + timeout);
   }
   // The result; rethrows the task's failure as a herd::Error.
   R get() const {
-    state_->wait();
-    return detail::decode_result<R>(*state_);
+    wait();
+    return decode();
   }
   // As get(), but throws TimeoutError if not finished within `timeout`.
   template <class Rep, class Period>
   R get(std::chrono::duration<Rep, Period> timeout) const {
     if (!wait(timeout)) detail::throw_timeout("result of task " + id() + " not ready in time");
-    return detail::decode_result<R>(*state_);
+    return decode();
   }
-  bool ready() const { return state_->ready(); }
+  bool ready() const { return state_->ready(item_); }
   // Whether it finished without error; throws NotReady while running.
-  bool successful() const { return state_->successful(); }
-  // Drops the task if still queued; its result then fails with TaskAborted.
+  bool successful() const { return state_->successful(item_); }
+  // Drops the task if it has not run yet (TaskAborted). For an item of a
+  // map, this aborts the rest of the map.
   void abort() { state_->abort(); }
-  const std::string& id() const { return state_->id(); }
-  TaskMetadata metadata() const { return state_->metadata(); }
+  std::string id() const { return state_->id(item_); }
+  TaskMetadata metadata() const { return state_->metadata(item_); }
 
  private:
+  R decode() const {
+    if (state_->size() > 1) {
+      if (auto e = state_->error(item_)) detail::rethrow_with_index(e, item_);
+    }
+    return detail::decode_result<R>(*state_, item_);
+  }
+
   std::shared_ptr<detail::ResultState> state_;
+  size_t item_ = 0;
 };
 
-// The handle map() returns: one task per input index.
+// The handle map() returns: one result per input index.
 template <class R>
 class AsyncMapResult {
  public:
   AsyncMapResult() = default;
-  explicit AsyncMapResult(std::vector<std::shared_ptr<detail::ResultState>> states)
-      : states_(std::move(states)) {}
+  explicit AsyncMapResult(std::shared_ptr<detail::ResultState> state) : state_(std::move(state)) {}
 
-  size_t size() const { return states_.size(); }
+  size_t size() const { return state_ ? state_->size() : 0; }
   // The result for input index i, to inspect items one by one.
-  AsyncResult<R> operator[](size_t i) const { return AsyncResult<R>(states_.at(i)); }
+  AsyncResult<R> operator[](size_t i) const {
+    if (i >= size()) throw Error("map result index " + std::to_string(i) + " out of range");
+    return AsyncResult<R>(state_, i);
+  }
 
   void wait() const {
-    for (const auto& s : states_) s->wait();
+    if (state_) state_->wait_all();
   }
   template <class Rep, class Period>
   bool wait(std::chrono::duration<Rep, Period> timeout) const {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (const auto& s : states_)
-      if (!s->wait_until(deadline)) return false;
-    return true;
+    return !state_ || state_->wait_all_until(std::chrono::steady_clock::now() + timeout);
   }
   // All results in input order; throws the failure of the lowest failing
   // index (a RemoteError's index() says which).
@@ -142,58 +180,35 @@ class AsyncMapResult {
     if (!wait(timeout)) detail::throw_timeout("map results not ready in time");
     return collect();
   }
-  bool ready() const {
-    for (const auto& s : states_)
-      if (!s->ready()) return false;
-    return true;
-  }
-  bool successful() const {
-    bool ok = true;
-    for (const auto& s : states_) ok = s->successful() && ok;  // throws NotReady first
-    return ok;
-  }
+  bool ready() const { return !state_ || state_->all_ready(); }
+  bool successful() const { return !state_ || state_->all_successful(); }
   void abort() {
-    for (const auto& s : states_) s->abort();
+    if (state_) state_->abort();
   }
-  // The ids of the map's tasks, in input order.
-  std::vector<std::string> ids() const {
-    std::vector<std::string> out;
-    for (const auto& s : states_) out.push_back(s->id());
-    return out;
-  }
-  std::string id() const { return states_.empty() ? "" : states_.front()->id() + "+" + std::to_string(states_.size()); }
+  std::string id() const { return state_ ? state_->id() : ""; }
   std::vector<TaskMetadata> metadata() const {
     std::vector<TaskMetadata> out;
-    for (const auto& s : states_) out.push_back(s->metadata());
+    for (size_t i = 0; i < size(); ++i) out.push_back(state_->metadata(i));
     return out;
   }
 
  private:
   auto collect() const {
-    rethrow_first_failure();
+    if (state_) {
+      const size_t failed = state_->first_failure();
+      if (failed < size()) detail::rethrow_with_index(state_->error(failed), failed);
+    }
     if constexpr (std::is_void_v<R>) {
       return;
     } else {
       std::vector<R> out;
-      out.reserve(states_.size());
-      for (const auto& s : states_) out.push_back(detail::decode_result<R>(*s));
+      out.reserve(size());
+      for (size_t i = 0; i < size(); ++i) out.push_back(detail::decode_result<R>(*state_, i));
       return out;
     }
   }
-  void rethrow_first_failure() const;
 
-  std::vector<std::shared_ptr<detail::ResultState>> states_;
+  std::shared_ptr<detail::ResultState> state_;
 };
-
-namespace detail {
-// Rethrows `error`, stamping a RemoteError with the map index it came from.
-[[noreturn]] void rethrow_with_index(std::exception_ptr error, size_t index);
-}  // namespace detail
-
-template <class R>
-void AsyncMapResult<R>::rethrow_first_failure() const {
-  for (size_t i = 0; i < states_.size(); ++i)
-    if (auto e = states_[i]->error()) detail::rethrow_with_index(e, i);
-}
 
 }  // namespace herd

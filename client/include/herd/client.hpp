@@ -17,6 +17,10 @@ struct ClientOptions {
   // Pending results fail with ConnectionError once the controller has been
   // silent this long.
   std::chrono::milliseconds connection_timeout{10'000};
+  // Task payload this client keeps outstanding at the controller at most;
+  // more waits in the client, so large payloads never pile up in the
+  // controller. A single larger task still goes, alone.
+  size_t max_bytes_in_flight = size_t{128} << 20;
 };
 
 struct EngineInfo {

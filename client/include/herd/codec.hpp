@@ -41,6 +41,18 @@ class Writer {
   }
   void put_size(size_t n) { put_scalar<uint64_t>(n); }
   void reserve(size_t n) { buffer_.reserve(buffer_.size() + n); }
+  size_t size() const { return buffer_.size(); }
+  // A length-prefixed item: begin_item() leaves room for the length,
+  // end_item() fills it in with what was written since.
+  size_t begin_item() {
+    const size_t mark = buffer_.size();
+    put_size(0);
+    return mark;
+  }
+  void end_item(size_t mark) {
+    const uint64_t length = buffer_.size() - mark - sizeof(uint64_t);
+    std::memcpy(buffer_.data() + mark, &length, sizeof length);
+  }
   Bytes finish() && { return Bytes(std::move(buffer_)); }
 
  private:
@@ -279,11 +291,20 @@ struct Codec<T> {
   }
 };
 
-// A whole argument or result as its own frame. Bytes pass through as they are.
+// A whole argument or result as its own frame: the codec's encoding, except
+// that Bytes travel as they are.
+template <class T>
+void encode_frame_into(Writer& w, const T& value) {
+  if constexpr (std::is_same_v<T, Bytes>) {
+    w.put(value.data(), value.size());
+  } else {
+    encode_into<T>(w, value);
+  }
+}
 template <class T>
 Bytes encode_frame(const T& value) {
   if constexpr (std::is_same_v<T, Bytes>) {
-    return value;
+    return value;  // no copy
   } else {
     Writer w;
     encode_into<T>(w, value);

@@ -5,9 +5,9 @@
 
 #include <chrono>
 #include <iterator>
+#include <type_traits>
 #include <memory>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "herd/async_result.hpp"
@@ -19,22 +19,57 @@ struct TaskOptions {
   // Extra attempts when the engine running the task is lost (0: fail at once).
   unsigned retries = 0;
   // Fail with TimeoutError once the task has run this long (0: no limit).
+  // A chunk of a map may run for timeout × its number of items.
   std::chrono::milliseconds timeout{0};
+  // map(): how many items travel and run as one task. 0 (the default) sizes
+  // chunks automatically, growing them until a chunk takes a few
+  // milliseconds; 1 sends every item as a task of its own.
+  size_t chunksize = 0;
 };
 
 namespace detail {
 
-struct TaskCall {
-  std::vector<Bytes> args;
+// Hands one call to the client's I/O thread.
+std::shared_ptr<ResultState> submit(const std::shared_ptr<ClientCore>& core,
+                                    const std::string& name, const std::string& signature,
+                                    const TaskOptions& options, std::vector<Bytes> args);
+
+// The arguments of a map, one column per task parameter: each item's value,
+// length-prefixed, back to back in one buffer, so that a chunk of items
+// travels as one slice of each column, without a copy.
+struct PackedColumns {
+  size_t items = 0;
+  std::vector<Bytes> columns;
+  std::vector<std::vector<size_t>> offsets;  // per column: where each item starts, then the end
 };
 
-// Hands a batch of calls of one task to the client's I/O thread; returns their
-// states in call order.
-std::vector<std::shared_ptr<ResultState>> submit(const std::shared_ptr<ClientCore>& core,
-                                                 const std::string& name,
-                                                 const std::string& signature,
-                                                 const TaskOptions& options,
-                                                 std::vector<TaskCall> calls);
+template <class P, class Seq>
+void add_column(PackedColumns& packed, const Seq& seq) {
+  using Param = std::decay_t<P>;
+  Writer w;
+  std::vector<size_t> offsets;
+  offsets.reserve(packed.items + 1);
+  offsets.push_back(0);
+  for (const auto& value : seq) {
+    static_assert(std::is_convertible_v<decltype(value), Param>,
+                  "sequence element type does not convert to the task's parameter type");
+    const size_t mark = w.begin_item();
+    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, Param>) {
+      encode_frame_into<Param>(w, value);
+    } else {
+      encode_frame_into<Param>(w, Param(value));
+    }
+    w.end_item(mark);
+    offsets.push_back(w.size());
+  }
+  packed.columns.push_back(std::move(w).finish());
+  packed.offsets.push_back(std::move(offsets));
+}
+
+// Hands a map to the client's I/O thread, which sends it in chunks.
+std::shared_ptr<ResultState> submit_map(const std::shared_ptr<ClientCore>& core,
+                                        const std::string& name, const std::string& signature,
+                                        const TaskOptions& options, PackedColumns args);
 
 // The registered name of a function; throws UnknownTask if HERD_TASK never saw it.
 std::string registered_name(AnyFunction fn);
@@ -72,11 +107,9 @@ class LoadBalancedView {
   template <class R, class... P, class... Args>
   AsyncResult<R> apply(const Task<R(P...)>& task, Args&&... args) const {
     static_assert(sizeof...(P) == sizeof...(Args), "wrong number of arguments for this task");
-    std::vector<detail::TaskCall> calls(1);
-    calls[0].args = {detail::encode_argument<P>(std::forward<Args>(args))...};
-    return AsyncResult<R>(std::move(detail::submit(core_, task.name(), task.signature(),
-                                                   options_, std::move(calls))
-                                        .front()));
+    std::vector<Bytes> frames{detail::encode_argument<P>(std::forward<Args>(args))...};
+    return AsyncResult<R>(
+        detail::submit(core_, task.name(), task.signature(), options_, std::move(frames)));
   }
 
   // fn(seq1[i], seq2[i], …) for every i; results come back in input order.
@@ -87,18 +120,11 @@ class LoadBalancedView {
   template <class R, class... P, class... Seqs>
   AsyncMapResult<R> map(const Task<R(P...)>& task, const Seqs&... seqs) const {
     static_assert(sizeof...(P) == sizeof...(Seqs), "map needs one sequence per task parameter");
-    std::vector<detail::TaskCall> calls(detail::common_size(seqs...));
-    auto cursors = std::make_tuple(std::begin(seqs)...);
-    for (auto& call : calls) {
-      std::apply(
-          [&call](auto&... it) {
-            call.args = {detail::encode_argument<P>(*it)...};
-            (++it, ...);
-          },
-          cursors);
-    }
+    detail::PackedColumns packed;
+    packed.items = detail::common_size(seqs...);
+    (detail::add_column<P>(packed, seqs), ...);
     return AsyncMapResult<R>(
-        detail::submit(core_, task.name(), task.signature(), options_, std::move(calls)));
+        detail::submit_map(core_, task.name(), task.signature(), options_, std::move(packed)));
   }
 
   // A view that submits with these options.
