@@ -116,6 +116,38 @@ TEST_F(EngineFailureTest, TaskWithRetriesRunsAgainElsewhere) {
   EXPECT_EQ(r.metadata().attempt, 2u);
 }
 
+TEST_F(EngineFailureTest, FrozenEngineIsLostAndItsLateResultIsNotDelivered) {
+  auto lb = client_->load_balanced_view().with({.retries = 1});
+  auto r = lb.apply(test_tasks::pid_after, 2.0);
+  const herd::EngineInfo frozen = engine_running_it();
+  ASSERT_TRUE(recorded_engine(*cluster_, frozen.pid));
+  ASSERT_EQ(::kill(static_cast<pid_t>(frozen.pid), SIGSTOP), 0);
+  struct Thaw {
+    pid_t pid;
+    ~Thaw() { ::kill(pid, SIGCONT); }
+  } thaw{static_cast<pid_t>(frozen.pid)};
+  // Silent for 3 heartbeats: lost; the task runs again on the other engine.
+  const int64_t pid = r.get(kResultWait);
+  EXPECT_NE(pid, frozen.pid);
+  EXPECT_EQ(r.metadata().attempt, 2u);
+  const herd::TaskMetadata first = r.metadata();
+  // Thawed, the engine finishes its copy of the task and registers again;
+  // its late result must not replace the one delivered.
+  ::kill(static_cast<pid_t>(frozen.pid), SIGCONT);
+  const auto back = herd::test::wait_for_status(
+      *client_,
+      [&](const herd::ClusterStatus& s) {
+        return std::any_of(s.engines.begin(), s.engines.end(), [&](const herd::EngineInfo& e) {
+          return e.pid == frozen.pid && e.state != "lost";
+        });
+      },
+      15s);
+  EXPECT_TRUE(back.has_value()) << "the thawed engine did not register again within 15 s";
+  EXPECT_EQ(r.get(), pid);
+  EXPECT_EQ(r.metadata().engine_id, first.engine_id);
+  EXPECT_EQ(lb.apply(test_tasks::add, 1, 1).get(kResultWait), 2);
+}
+
 TEST_F(EngineFailureTest, KilledEngineIsRestarted) {
   auto r = client_->load_balanced_view().apply(test_tasks::pid_after, 10.0);
   const herd::EngineInfo victim = engine_running_it();
