@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "herd/herd.hpp"
 #include "support/cluster_probe.hpp"
@@ -240,6 +241,34 @@ TEST(ClusterLifecycleTest, StopEndsABusyEngineWithoutWaitingForItsTask) {
   EXPECT_LT(stopped.elapsed, 3s) << "herd cluster stop waited for a running task: " << stopped.describe()
                                  << "\n--- logs ---\n" << cluster.log_tail(5);
   EXPECT_THROW(r.get(kResultWait), herd::Error);
+}
+
+TEST(ClusterLifecycleTest, StopLeavesNoFilesOfARunningShellTask) {
+  TestCluster cluster(1, "shell");
+  herd::test::TempDir scratch("herd-shell-test");
+  const fs::path paths = scratch.path() / "paths";
+  // The command tells us where its output goes, then keeps running.
+  auto r = cluster.client().load_balanced_view().apply(
+      herd::builtin::shell, "readlink /proc/$$/fd/1 > " + paths.string() + ".tmp; readlink /proc/$$/fd/2 >> " +
+                                paths.string() + ".tmp; mv " + paths.string() + ".tmp " + paths.string() +
+                                "; sleep 60");
+  std::vector<fs::path> files;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (files.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(paths);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) files.emplace_back(line);
+    if (files.empty()) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(files.size(), 2u) << "the shell task did not start within 10 s";
+  for (const auto& f : files) EXPECT_TRUE(fs::exists(f)) << f;
+
+  const RunResult stopped = cluster.stop();
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.describe();
+  for (const auto& f : files)
+    EXPECT_FALSE(fs::exists(f)) << "the shell task's output file " << f << " outlived its engine";
+  std::error_code ec;
+  for (const auto& f : files) fs::remove(f, ec);  // not ours to leave behind either
 }
 
 TEST(ClusterLifecycleTest, StartFailsCleanlyWithABadLibrary) {
