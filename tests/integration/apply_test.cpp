@@ -8,6 +8,7 @@
 #include <numeric>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "herd/herd.hpp"
@@ -221,6 +222,44 @@ TEST_F(ApplyTest, ManyClientsAtOnce) {
   auto theirs = other.load_balanced_view().apply(test_tasks::add, 3, 4);
   EXPECT_EQ(mine.get(kResultWait), 3);
   EXPECT_EQ(theirs.get(kResultWait), 7);
+}
+
+TEST_F(ApplyTest, ConcurrentSubmissionsFromManyThreads) {
+  constexpr int kThreads = 4, kPerThread = 300;
+  std::vector<std::vector<int>> got(kThreads);
+  std::vector<std::string> errors(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        std::vector<herd::AsyncResult<int>> results;
+        for (int i = 0; i < kPerThread; ++i) results.push_back(lb().apply(test_tasks::add, t * 1000, i));
+        for (auto& r : results) got[static_cast<size_t>(t)].push_back(r.get(kResultWait));
+      } catch (const std::exception& e) {
+        errors[static_cast<size_t>(t)] = e.what();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(errors[static_cast<size_t>(t)], "") << "thread " << t;
+    ASSERT_EQ(got[static_cast<size_t>(t)].size(), static_cast<size_t>(kPerThread)) << "thread " << t;
+    for (int i = 0; i < kPerThread; ++i)
+      ASSERT_EQ(got[static_cast<size_t>(t)][static_cast<size_t>(i)], t * 1000 + i) << "thread " << t;
+  }
+}
+
+TEST_F(ApplyTest, ClosingAClientWithTasksInFlight) {
+  herd::AsyncResult<double> r;
+  {
+    herd::Client other(cluster().client_file());
+    r = other.load_balanced_view().apply(test_tasks::sleep_for, 0.5);
+  }
+  EXPECT_THROW(r.get(kResultWait), herd::ConnectionError);
+  // The controller copes with a result for a client that left.
+  EXPECT_EQ(lb().apply(test_tasks::add, 1, 1).get(kResultWait), 2);
+  auto late = lb().apply(test_tasks::sleep_for, 0.6);
+  EXPECT_DOUBLE_EQ(late.get(kResultWait), 0.6);
 }
 
 TEST_F(ApplyTest, ResultsOutliveTheView) {

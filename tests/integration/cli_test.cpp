@@ -271,6 +271,49 @@ TEST(ClusterLifecycleTest, StopLeavesNoFilesOfARunningShellTask) {
   for (const auto& f : files) fs::remove(f, ec);  // not ours to leave behind either
 }
 
+TEST(ClusterLifecycleTest, ProfilesAreIndependent) {
+  TestCluster one(1, "one");
+  // A second profile in the same HERD_DIR, started and stopped by hand.
+  const RunResult started = one.herd({"cluster", "start", "--n", "1", "--daemonize", "--profile", "two",
+                                      "--load", herd::test::test_tasks_library(), "--timeout", "30"});
+  const fs::path two_run = one.herd_dir() / "profile_two" / "run";
+  auto two_pids = [&] {
+    std::vector<pid_t> pids;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(two_run, ec)) {
+      std::ifstream in(entry.path());
+      long pid = 0;
+      if (in >> pid && pid > 0) pids.push_back(static_cast<pid_t>(pid));
+    }
+    return pids;
+  };
+  ASSERT_EQ(started.exit_code, 0) << started.describe();
+  const auto pids = two_pids();
+  EXPECT_EQ(pids.size(), 3u);
+
+  const RunResult stopped_one = one.stop();
+  EXPECT_EQ(stopped_one.exit_code, 0);
+  for (pid_t pid : pids) EXPECT_TRUE(herd::test::process_alive(pid)) << "stopping profile one stopped " << pid;
+  {
+    herd::Client two(one.herd_dir() / "profile_two" / "security" / "client.json");
+    EXPECT_EQ(two.load_balanced_view().apply(test_tasks::add, 2, 2).get(kResultWait), 4);
+  }
+  const RunResult stopped_two = one.herd({"cluster", "stop", "--profile", "two"});
+  EXPECT_EQ(stopped_two.exit_code, 0) << stopped_two.describe();
+  EXPECT_TRUE(herd::test::wait_until_gone(pids, herd::test::kStopBound).empty())
+      << "profile two left processes behind";
+}
+
+TEST(ClusterLifecycleTest, EnginesForAProfileWithoutClusterFail) {
+  herd::test::TempDir dir;
+  const auto r = herd::test::run_command(
+      {herd::test::herd_binary(), "cluster", "engines", "--n", "1", "--profile", "none", "--timeout", "5"},
+      30s, {{"HERD_DIR", dir.path().string()}});
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_NE(r.exit_code, 0) << r.describe();
+  EXPECT_FALSE(r.err.empty());
+}
+
 TEST(ClusterLifecycleTest, StartFailsCleanlyWithABadLibrary) {
   herd::test::TempDir dir;
   const auto r = herd::test::run_command(
