@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <random>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
@@ -18,6 +19,8 @@ namespace {
 
 constexpr auto kTick = std::chrono::milliseconds(100);
 constexpr size_t kMaxReceivesPerTurn = 1024;
+// How far past tasks that must wait dispatch looks for ones it can place.
+constexpr size_t kDispatchLookahead = 1024;
 
 std::string routing_id(const zmq::message_t& frame) { return std::string(frame.to_string_view()); }
 zmq::message_t routing_frame(const std::string& id) { return zmq::message_t(id.data(), id.size()); }
@@ -79,6 +82,7 @@ class Controller::Impl {
 
   const ControllerOptions options_;
   const Profile profile_;
+  const uint64_t instance_ = std::random_device{}() * 0x100000001ULL ^ std::random_device{}();
   zmq::context_t context_{1};
   zmq::socket_t clients_, engines_;
   EngineRegistry registry_;
@@ -217,6 +221,7 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
         welcome.mutable_welcome()->set_heartbeat_ms(
             static_cast<uint32_t>(options_.heartbeat_interval.count()));
         welcome.set_live_engines(static_cast<uint32_t>(registry_.live_count()));
+        welcome.set_instance(instance_);
         send_header(clients_, rid, welcome);
       }
       break;
@@ -231,6 +236,7 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
       break;
     case wire::HEARTBEAT:
       header.set_live_engines(static_cast<uint32_t>(registry_.live_count()));
+      header.set_instance(instance_);
       send_header(clients_, rid, header);
       break;
     default: {
@@ -398,24 +404,29 @@ void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
 
 // ---- scheduling ------------------------------------------------------------
 
+// Hands queued tasks to engines with free slots, oldest first. A task no
+// free engine offers waits without holding up later tasks that others can run.
 void Controller::Impl::dispatch() {
-  TaskKey key;
-  while (TaskRecord* record = tasks_.front(key)) {
-    EngineRecord* engine = registry_.least_loaded(record->name, options_.engine_hwm);
+  if (tasks_.queue_depth() == 0) return;
+  size_t free_slots = registry_.free_slots(options_.engine_hwm);
+  tasks_.scan_queue(kDispatchLookahead, [&](const TaskKey& key, TaskRecord& record) {
+    if (free_slots == 0) return false;
+    EngineRecord* engine = registry_.least_loaded(record.name, options_.engine_hwm);
     if (!engine) {
       // Engines that came after the task was queued may not offer it.
       std::string expected;
-      if (registry_.check(record->name, "", expected) == Offer::kUnknown) {
-        fail_task(*record, key, wire::UNKNOWN_TASK,
-                  "no connected engine offers task '" + record->name + "'");
+      if (registry_.check(record.name, "", expected) == Offer::kUnknown) {
+        fail_task(record, key, wire::UNKNOWN_TASK,
+                  "no connected engine offers task '" + record.name + "'");
         tasks_.erase(key);
-        continue;
       }
-      return;  // every engine that could run it is full
+      return true;
     }
-    if (!send_task(*engine, key, *record)) return;
-    tasks_.pop_front();
-  }
+    if (!send_task(*engine, key, record)) return false;
+    tasks_.mark_dispatched();
+    --free_slots;
+    return true;
+  });
 }
 
 bool Controller::Impl::send_task(EngineRecord& engine, const TaskKey& key, TaskRecord& record) {

@@ -19,6 +19,7 @@ EngineRecord& EngineRegistry::add(std::string routing_id, const wire::Hello& hel
     if (e.offers.emplace(t.name(), t.signature()).second) ++offers_[t.name()][t.signature()];
   }
   by_routing_id_[e.routing_id] = id;
+  live_.push_back(&e);
   return e;
 }
 
@@ -38,6 +39,7 @@ void EngineRegistry::mark_lost(EngineRecord& engine, std::string reason) {
   engine.lost_reason = std::move(reason);
   engine.assigned.clear();
   by_routing_id_.erase(engine.routing_id);
+  std::erase(live_, &engine);
   for (const auto& [name, signature] : engine.offers) {
     auto by_name = offers_.find(name);
     if (by_name == offers_.end()) continue;
@@ -58,20 +60,25 @@ Offer EngineRegistry::check(const std::string& name, const std::string& signatur
 
 EngineRecord* EngineRegistry::least_loaded(const std::string& name, unsigned hwm) {
   EngineRecord* best = nullptr;
-  for (const auto& [rid, id] : by_routing_id_) {
-    EngineRecord& e = engines_.at(id);
-    if (e.outstanding() >= hwm || !e.offers.count(name)) continue;
-    if (!best || e.outstanding() < best->outstanding() ||
-        (e.outstanding() == best->outstanding() && e.tasks_done < best->tasks_done))
-      best = &e;
+  for (EngineRecord* e : live_) {
+    if (e->outstanding() >= hwm || !e->offers.count(name)) continue;
+    if (!best || e->outstanding() < best->outstanding() ||
+        (e->outstanding() == best->outstanding() && e->tasks_done < best->tasks_done))
+      best = e;
   }
   return best;
 }
 
+size_t EngineRegistry::free_slots(unsigned hwm) const {
+  size_t free = 0;
+  for (const EngineRecord* e : live_) free += hwm > e->outstanding() ? hwm - e->outstanding() : 0;
+  return free;
+}
+
 std::vector<uint32_t> EngineRegistry::silent_since(Clock::time_point cutoff) const {
   std::vector<uint32_t> out;
-  for (const auto& [rid, id] : by_routing_id_)
-    if (engines_.at(id).last_seen < cutoff) out.push_back(id);
+  for (const EngineRecord* e : live_)
+    if (e->last_seen < cutoff) out.push_back(e->id);
   return out;
 }
 

@@ -52,6 +52,8 @@ class EngineRegistry {
   // The live engine with the fewest outstanding tasks (below `hwm`) that
   // offers `name`; ties go to the one that has done least. Null if none.
   EngineRecord* least_loaded(const std::string& name, unsigned hwm);
+  // Tasks the live engines can still take before reaching `hwm` each.
+  size_t free_slots(unsigned hwm) const;
   // Live engines not heard from since `cutoff`.
   std::vector<uint32_t> silent_since(Clock::time_point cutoff) const;
 
@@ -61,6 +63,7 @@ class EngineRegistry {
  private:
   std::map<uint32_t, EngineRecord> engines_;  // by id; ids are never reused
   std::unordered_map<std::string, uint32_t> by_routing_id_;  // live engines only
+  std::vector<EngineRecord*> live_;  // the same engines, for quick scans
   // name -> signature -> number of live engines offering it
   std::unordered_map<std::string, std::map<std::string, unsigned>> offers_;
   uint32_t next_id_ = 1;

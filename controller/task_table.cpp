@@ -18,14 +18,37 @@ void TaskTable::erase(const TaskKey& key) {
   records_.erase(it);
 }
 
+void TaskTable::push(const TaskKey& key, bool front) {
+  TaskRecord* record = find(key);
+  if (!record) return;
+  record->ticket = next_ticket_++;
+  if (front) queue_.push_front({key, record->ticket});
+  else queue_.push_back({key, record->ticket});
+  ++queued_;
+}
+
+TaskRecord* TaskTable::live(const Entry& entry) {
+  TaskRecord* record = find(entry.key);
+  return record && record->engine_id == 0 && record->ticket == entry.ticket ? record : nullptr;
+}
+
 TaskRecord* TaskTable::front(TaskKey& key) {
-  while (!queue_.empty()) {
-    key = queue_.front();
-    TaskRecord* record = find(key);
-    if (record && record->engine_id == 0) return record;
-    queue_.pop_front();  // stale: aborted while queued
+  drop_stale();
+  if (queue_.empty()) return nullptr;
+  key = queue_.front().key;
+  return live(queue_.front());
+}
+
+void TaskTable::drop_stale() {
+  while (!queue_.empty() && !live(queue_.front())) queue_.pop_front();
+  // Stale entries in the middle (tasks dispatched past a waiting one) are
+  // dropped once they outnumber the live ones, keeping scans short.
+  if (queue_.size() > 2 * queued_ + 4096) {
+    std::deque<Entry> kept;
+    for (const Entry& e : queue_)
+      if (live(e)) kept.push_back(e);
+    queue_.swap(kept);
   }
-  return nullptr;
 }
 
 }  // namespace herd::controller

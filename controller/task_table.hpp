@@ -26,6 +26,7 @@ struct TaskRecord {
   std::chrono::milliseconds timeout{0};
   std::chrono::steady_clock::time_point deadline;  // while running with a timeout
   bool answered = false;  // the client already got its outcome (timeout, abort)
+  uint64_t ticket = 0;    // its current place in the queue (see TaskTable)
 };
 
 class TaskTable {
@@ -36,23 +37,18 @@ class TaskTable {
   void erase(const TaskKey& key);
   size_t size() const { return records_.size(); }
 
-  void enqueue(const TaskKey& key) {
-    queue_.push_back(key);
-    ++queued_;
-  }
+  void enqueue(const TaskKey& key) { push(key, false); }
   // For a task that already waited its turn once (its engine was lost).
-  void enqueue_front(const TaskKey& key) {
-    queue_.push_front(key);
-    ++queued_;
-  }
-  // The next queued task still waiting, skipping entries whose task has
-  // since gone (aborted); null when the queue is empty.
+  void enqueue_front(const TaskKey& key) { push(key, true); }
+  // The first task still waiting, or null.
   TaskRecord* front(TaskKey& key);
-  // Removes the entry front() returned, once it has been dispatched.
-  void pop_front() {
-    queue_.pop_front();
-    --queued_;
-  }
+  // Calls f(key, record) for waiting tasks in queue order until it returns
+  // false or `limit` tasks were offered. f may dispatch the task (set its
+  // engine and call mark_dispatched) or erase it.
+  template <class F>
+  void scan_queue(size_t limit, F&& f);
+  // The task f() or front() gave has left the queue for an engine.
+  void mark_dispatched() { --queued_; }
   size_t queue_depth() const { return queued_; }
 
   template <class F>
@@ -61,9 +57,37 @@ class TaskTable {
   }
 
  private:
+  // A queue entry is live while its task waits with the same ticket: a task
+  // that was dispatched, erased or queued again leaves a stale entry behind,
+  // which scans skip and compaction drops.
+  struct Entry {
+    TaskKey key;
+    uint64_t ticket;
+  };
+  void push(const TaskKey& key, bool front);
+  TaskRecord* live(const Entry& entry);
+  void drop_stale();
+
   std::unordered_map<TaskKey, TaskRecord, TaskKeyHash> records_;
-  std::deque<TaskKey> queue_;
-  size_t queued_ = 0;  // records waiting in queue_ (stale entries excluded)
+  std::deque<Entry> queue_;
+  size_t queued_ = 0;  // live entries in queue_
+  uint64_t next_ticket_ = 1;
 };
+
+template <class F>
+void TaskTable::scan_queue(size_t limit, F&& f) {
+  drop_stale();
+  size_t offered = 0;
+  // By index: f may push to the front (a lost engine's tasks), which only
+  // shifts entries already seen past this point.
+  for (size_t i = 0; i < queue_.size() && offered < limit; ++i) {
+    const Entry entry = queue_[i];
+    TaskRecord* record = live(entry);
+    if (!record) continue;
+    ++offered;
+    if (!f(entry.key, *record)) break;
+  }
+  drop_stale();
+}
 
 }  // namespace herd::controller

@@ -340,6 +340,7 @@ void ClientCore::on_message(wire::Frames& frames) {
   last_heard_ = Clock::now();
   switch (header.type()) {
     case wire::WELCOME:
+      check_instance(header);
       live_engines_ = header.live_engines();
       if (!welcomed_) {
         welcomed_ = true;
@@ -364,6 +365,7 @@ void ClientCore::on_message(wire::Frames& frames) {
       on_status_reply(header);
       break;
     case wire::HEARTBEAT:
+      check_instance(header);
       live_engines_ = header.live_engines();
       break;
     default:
@@ -457,6 +459,22 @@ void ClientCore::on_abort(const std::shared_ptr<ResultState>& state) {
     frames.push_back(wire::pack(header));
     send_now(frames);
   }
+}
+
+// A different controller answers at the same address: the old one died
+// with our tasks, and the new one will never send their results.
+void ClientCore::check_instance(const wire::Header& header) {
+  const uint64_t instance = header.instance();
+  if (controller_instance_ != 0 && instance != controller_instance_ && !in_flight_.empty()) {
+    const std::string why = "the controller at " + url_ +
+                            " restarted and lost the tasks in flight; submit them again";
+    for (auto& [seq, task] : in_flight_)
+      task.state->fail_range(task.first, task.count, connection_error(why), {});
+    in_flight_.clear();
+    bytes_in_flight_ = 0;
+    for (auto& job : jobs_) job->in_flight = 0;
+  }
+  controller_instance_ = instance;
 }
 
 bool ClientCore::waiting() const {

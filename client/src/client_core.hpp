@@ -88,6 +88,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void on_status_reply(const wire::Header& header);
   void on_abort(const std::shared_ptr<ResultState>& state);
   void on_timer();
+  void check_instance(const wire::Header& header);
   bool waiting() const;
   void send_hello();
   void send_control(wire::Type type, uint64_t request = 0);
@@ -118,6 +119,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::vector<wire::Frames> held_controls_;     // status requests before the welcome
   size_t bytes_in_flight_ = 0;
   uint32_t live_engines_ = 1;
+  uint64_t controller_instance_ = 0;
   bool welcomed_ = false;
   std::chrono::steady_clock::time_point last_heard_, waiting_since_, last_beat_;
 };

@@ -248,14 +248,14 @@ class TaskTableTest : public ::testing::Test {
     table_.enqueue(key);
     return key;
   }
-  // Takes the front task as dispatch() does: marks it sent and pops it.
+  // Takes the front task as dispatch() does: gives it an engine.
   TaskKey dispatch_front(uint32_t engine = 1) {
     TaskKey key;
     TaskRecord* record = table_.front(key);
     EXPECT_NE(record, nullptr);
     if (!record) return {};
     record->engine_id = engine;
-    table_.pop_front();
+    table_.mark_dispatched();
     return key;
   }
   std::vector<uint64_t> drain() {
@@ -337,12 +337,50 @@ TEST_F(TaskTableTest, EraseOfTheFrontTask) {
   add_queued(2);
   table_.erase(first);
   EXPECT_EQ(table_.queue_depth(), 1u);
-  TaskKey key;
-  ASSERT_NE(table_.front(key), nullptr);
-  EXPECT_EQ(key.seq, 2u);
-  table_.pop_front();
+  EXPECT_EQ(dispatch_front().seq, 2u);
   EXPECT_EQ(table_.queue_depth(), 0u);
+  TaskKey key;
   EXPECT_EQ(table_.front(key), nullptr);
+}
+
+TEST_F(TaskTableTest, ScanCanDispatchPastAWaitingTask) {
+  for (uint64_t seq = 1; seq <= 4; ++seq) add_queued(seq, seq == 1 ? "busy_engines_only" : "add");
+  std::vector<uint64_t> offered;
+  table_.scan_queue(10, [&](const TaskKey& key, TaskRecord& record) {
+    offered.push_back(key.seq);
+    if (record.name == "add" && key.seq != 3) {
+      record.engine_id = 1;
+      table_.mark_dispatched();
+    }
+    return true;
+  });
+  EXPECT_EQ(offered, (std::vector<uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(table_.queue_depth(), 2u);
+  EXPECT_EQ(drain(), (std::vector<uint64_t>{1, 3}));
+}
+
+TEST_F(TaskTableTest, ScanStopsAtItsLimit) {
+  for (uint64_t seq = 1; seq <= 5; ++seq) add_queued(seq);
+  size_t offered = 0;
+  table_.scan_queue(3, [&](const TaskKey&, TaskRecord&) { return ++offered > 0; });
+  EXPECT_EQ(offered, 3u);
+}
+
+TEST_F(TaskTableTest, ARequeuedTaskIsQueuedOnce) {
+  add_queued(1);
+  const TaskKey second = add_queued(2);
+  add_queued(3);
+  // Dispatched from the middle, then its engine is lost and it comes back.
+  table_.scan_queue(10, [&](const TaskKey& key, TaskRecord& record) {
+    if (key.seq != 2) return true;
+    record.engine_id = 1;
+    table_.mark_dispatched();
+    return false;
+  });
+  table_.find(second)->engine_id = 0;
+  table_.enqueue_front(second);
+  EXPECT_EQ(table_.queue_depth(), 3u);
+  EXPECT_EQ(drain(), (std::vector<uint64_t>{2, 1, 3})) << "its old entry must stay stale";
 }
 
 TEST_F(TaskTableTest, EraseOfEveryQueuedTask) {
