@@ -16,14 +16,14 @@ namespace herd::bench {
 class FakeEngines {
  public:
   // Connects `count` engines to the controller's engine address and
-  // registers them, in the background; registered() tells how many are in.
+  // registers them, in the background (the controller's status tells when
+  // they are in).
   FakeEngines(std::string url, size_t count);
   // Says BYE for every engine and joins the thread.
   ~FakeEngines();
   FakeEngines(const FakeEngines&) = delete;
   FakeEngines& operator=(const FakeEngines&) = delete;
 
-  size_t registered() const { return registered_; }
   uint64_t tasks_done() const { return tasks_done_; }
   // Empty unless the engines' thread died of an exception.
   std::string error() const;
@@ -34,7 +34,6 @@ class FakeEngines {
   const std::string url_;
   const size_t count_;
   std::atomic<bool> stop_{false};
-  std::atomic<size_t> registered_{0};
   std::atomic<uint64_t> tasks_done_{0};
   std::atomic<bool> failed_{false};
   std::string error_;  // written once by the thread before failed_
