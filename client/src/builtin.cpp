@@ -1,6 +1,7 @@
 // The built-in tasks, registered in libherd itself so every engine has them.
 #include "herd/builtin.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -9,26 +10,36 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <stdexcept>
 #include <thread>
 
 namespace herd {
 namespace {
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+// All of an open file, from its start.
+std::string read_all(int fd) {
+  std::string out;
+  ::lseek(fd, 0, SEEK_SET);
+  char buffer[65536];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) out.append(buffer, static_cast<size_t>(n));
+  return out;
 }
 
-// Runs `command` under /bin/sh with stdout and stderr captured in temp files,
-// which avoids juggling two pipes without deadlock.
+// An anonymous temporary file: unlinked at once, so nothing is left behind
+// whatever happens to the engine.
+int anonymous_file() {
+  char path[] = "/tmp/herd-shell-XXXXXX";
+  const int fd = ::mkostemp(path, O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("cannot create a temporary file for shell output");
+  ::unlink(path);
+  return fd;
+}
+
+// Runs `command` under /bin/sh with stdout and stderr captured in anonymous
+// files, which avoids juggling two pipes without deadlock.
 ShellResult shell_task(std::string command) {
-  char out_path[] = "/tmp/herd-shell-out-XXXXXX";
-  char err_path[] = "/tmp/herd-shell-err-XXXXXX";
-  const int out_fd = ::mkstemp(out_path);
-  const int err_fd = ::mkstemp(err_path);
-  if (out_fd < 0 || err_fd < 0) throw std::runtime_error("cannot create temp files for shell output");
+  const int out_fd = anonymous_file();
+  const int err_fd = anonymous_file();
   const pid_t pid = ::fork();
   if (pid == 0) {
     // The command goes down with the engine that started it, and takes its
@@ -40,20 +51,17 @@ ShellResult shell_task(std::string command) {
     ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
+  int status = 0;
+  const bool ran = pid > 0 && ::waitpid(pid, &status, 0) == pid;
+  ShellResult result;
+  if (ran) {
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = read_all(out_fd);
+    result.err = read_all(err_fd);
+  }
   ::close(out_fd);
   ::close(err_fd);
-  ShellResult result;
-  int status = 0;
-  if (pid < 0 || ::waitpid(pid, &status, 0) < 0) {
-    ::unlink(out_path);
-    ::unlink(err_path);
-    throw std::runtime_error("cannot run /bin/sh");
-  }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = read_all(out_path);
-  result.err = read_all(err_path);
-  ::unlink(out_path);
-  ::unlink(err_path);
+  if (!ran) throw std::runtime_error("cannot run /bin/sh");
   return result;
 }
 
