@@ -86,6 +86,7 @@ class Controller::Impl {
   zmq::context_t context_{1};
   zmq::socket_t clients_, engines_;
   EngineRegistry registry_;
+  Interner client_ids_;  // client routing ids
   TaskTable tasks_;
   uint64_t tasks_done_ = 0, tasks_failed_ = 0;
   Clock::time_point last_timer_check_;
@@ -252,12 +253,12 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
 void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& header) {
   const TaskKey key{header.client(), header.seq()};
   TaskRecord record;
-  record.client_routing_id = routing_id(frames[0]);
-  record.name = header.task();
+  record.client = client_ids_.intern(frames[0].to_string_view());
+  record.name = registry_.names().intern(header.task());
   record.items = std::max<uint32_t>(header.items(), 1);
   record.attempt = std::max<uint32_t>(header.attempt(), 1);
   record.retries = header.retries();
-  record.timeout = std::chrono::milliseconds(header.timeout_ms());
+  record.timeout_ms = static_cast<uint32_t>(std::min<uint64_t>(header.timeout_ms(), UINT32_MAX));
   std::string expected;
   switch (registry_.check(header.task(), header.signature(), expected)) {
     case Offer::kUnknown:
@@ -271,7 +272,7 @@ void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& heade
       reply.set_task(header.task());
       reply.mutable_error()->set_expected(expected);
       reply.mutable_error()->set_actual(header.signature());
-      send_header(clients_, record.client_routing_id, reply);
+      send_header(clients_, client_ids_.str(record.client), reply);
       tasks_failed_ += record.items;
       return;
     }
@@ -279,7 +280,9 @@ void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& heade
     case Offer::kOk:
       break;
   }
-  record.frames = std::move(frames);
+  record.header.assign(frames[1].data<char>(), frames[1].size());
+  record.args.reserve(frames.size() - 2);
+  for (size_t i = 2; i < frames.size(); ++i) record.args.push_back(std::move(frames[i]));
   if (!tasks_.add(key, std::move(record))) {
     spdlog::warn("duplicate submission of task {} ignored", wire::task_id(key.client, key.seq));
     return;
@@ -396,7 +399,7 @@ void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
     tasks_failed_ += failed;
     tasks_done_ += record->items - failed;
     // The engine's header and payload go to the client untouched.
-    frames[0] = routing_frame(record->client_routing_id);
+    frames[0] = routing_frame(client_ids_.str(record->client));
     wire::send(clients_, frames);
   }
   tasks_.erase(key);
@@ -415,9 +418,10 @@ void Controller::Impl::dispatch() {
     if (!engine) {
       // Engines that came after the task was queued may not offer it.
       std::string expected;
-      if (registry_.check(record.name, "", expected) == Offer::kUnknown) {
+      const std::string& name = registry_.names().str(record.name);
+      if (registry_.check(name, "", expected) == Offer::kUnknown) {
         fail_task(record, key, wire::UNKNOWN_TASK,
-                  "no connected engine offers task '" + record.name + "'");
+                  "no connected engine offers task '" + name + "'");
         tasks_.erase(key);
       }
       return true;
@@ -431,11 +435,12 @@ void Controller::Impl::dispatch() {
 
 bool Controller::Impl::send_task(EngineRecord& engine, const TaskKey& key, TaskRecord& record) {
   wire::Frames out;
-  out.reserve(record.frames.size());
+  out.reserve(2 + record.args.size());
   out.push_back(routing_frame(engine.routing_id));
   // Copies share the payload buffers (reference-counted), so the record
   // keeps the task for a retry without copying its bytes.
-  for (size_t i = 1; i < record.frames.size(); ++i) out.emplace_back().copy(record.frames[i]);
+  out.emplace_back(record.header.data(), record.header.size());
+  for (auto& arg : record.args) out.emplace_back().copy(arg);
   try {
     if (!wire::send(engines_, out)) return false;
   } catch (const zmq::error_t& e) {
@@ -444,7 +449,8 @@ bool Controller::Impl::send_task(EngineRecord& engine, const TaskKey& key, TaskR
     return false;
   }
   record.engine_id = engine.id;
-  if (record.timeout.count() > 0) record.deadline = Clock::now() + record.timeout;
+  if (record.timeout_ms > 0)
+    record.deadline = Clock::now() + std::chrono::milliseconds(record.timeout_ms);
   engine.assigned.push_back(key);
   return true;
 }
@@ -462,9 +468,9 @@ void Controller::Impl::engine_lost(EngineRecord& engine, const std::string& reas
       ++record->attempt;
       record->engine_id = 0;
       wire::Header header;
-      if (wire::unpack(record->frames[1], header)) {
+      if (header.ParseFromString(record->header)) {
         header.set_attempt(record->attempt);
-        record->frames[1] = wire::pack(header);
+        header.SerializeToString(&record->header);
       }
       tasks_.enqueue_front(*it);
     } else {
@@ -486,10 +492,10 @@ void Controller::Impl::check_timers(Clock::time_point now) {
   for (const auto& [id, engine] : registry_.all()) {
     for (const TaskKey& key : engine.assigned) {
       TaskRecord* record = tasks_.find(key);
-      if (!record || record->answered || record->timeout.count() == 0 || now < record->deadline)
+      if (!record || record->answered || record->timeout_ms == 0 || now < record->deadline)
         continue;
       fail_task(*record, key, wire::TIMEOUT,
-                "task ran longer than its timeout of " + std::to_string(record->timeout.count()) +
+                "task ran longer than its timeout of " + std::to_string(record->timeout_ms) +
                     " ms on engine " + std::to_string(engine.id),
                 &engine);
     }
@@ -504,13 +510,13 @@ void Controller::Impl::fail_task(TaskRecord& record, const TaskKey& key, wire::S
   reply.set_seq(key.seq);
   reply.set_attempt(record.attempt);
   reply.set_status(status);
-  reply.set_task(record.name);
+  reply.set_task(registry_.names().str(record.name));
   reply.mutable_error()->set_message(message);
   if (engine) {
     reply.set_engine_id(engine->id);
     reply.set_host(engine->host);
   }
-  send_header(clients_, record.client_routing_id, reply);
+  send_header(clients_, client_ids_.str(record.client), reply);
   record.answered = true;
   tasks_failed_ += record.items;
 }

@@ -16,7 +16,11 @@ EngineRecord& EngineRegistry::add(std::string routing_id, const wire::Hello& hel
   e.restarts = hello.restarts();
   e.last_seen = now;
   for (const auto& t : hello.tasks()) {
-    if (e.offers.emplace(t.name(), t.signature()).second) ++offers_[t.name()][t.signature()];
+    if (!e.offers.emplace(t.name(), t.signature()).second) continue;
+    ++offers_[t.name()][t.signature()];
+    const uint32_t name = names_.intern(t.name());
+    if (e.offered.size() <= name) e.offered.resize(name + 1);
+    e.offered[name] = true;
   }
   by_routing_id_[e.routing_id] = id;
   live_.push_back(&e);
@@ -58,10 +62,10 @@ Offer EngineRegistry::check(const std::string& name, const std::string& signatur
   return Offer::kMismatch;
 }
 
-EngineRecord* EngineRegistry::least_loaded(const std::string& name, unsigned hwm) {
+EngineRecord* EngineRegistry::least_loaded(uint32_t name, unsigned hwm) {
   EngineRecord* best = nullptr;
   for (EngineRecord* e : live_) {
-    if (e->outstanding() >= hwm || !e->offers.count(name)) continue;
+    if (e->outstanding() >= hwm || name >= e->offered.size() || !e->offered[name]) continue;
     if (!best || e->outstanding() < best->outstanding() ||
         (e->outstanding() == best->outstanding() && e->tasks_done < best->tasks_done))
       best = e;

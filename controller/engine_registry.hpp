@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "controller/interner.hpp"
 #include "controller/task_key.hpp"
 #include "herd.pb.h"
 
@@ -30,6 +31,7 @@ struct EngineRecord {
   Clock::time_point last_seen;
   std::vector<TaskKey> assigned;  // sent to it and not yet answered
   std::unordered_map<std::string, std::string> offers;  // task name -> signature
+  std::vector<bool> offered;  // by interned task name, for quick checks
 
   uint32_t outstanding() const { return static_cast<uint32_t>(assigned.size()); }
   const char* state_name() const { return lost ? "lost" : assigned.empty() ? "idle" : "busy"; }
@@ -51,7 +53,12 @@ class EngineRegistry {
   Offer check(const std::string& name, const std::string& signature, std::string& expected) const;
   // The live engine with the fewest outstanding tasks (below `hwm`) that
   // offers `name`; ties go to the one that has done least. Null if none.
-  EngineRecord* least_loaded(const std::string& name, unsigned hwm);
+  EngineRecord* least_loaded(uint32_t name, unsigned hwm);
+  EngineRecord* least_loaded(const std::string& name, unsigned hwm) {
+    return least_loaded(names_.intern(name), hwm);
+  }
+  // Task names as small ids; shared with the controller's task records.
+  Interner& names() { return names_; }
   // Tasks the live engines can still take before reaching `hwm` each.
   size_t free_slots(unsigned hwm) const;
   // Live engines not heard from since `cutoff`.
@@ -61,6 +68,7 @@ class EngineRegistry {
   const std::map<uint32_t, EngineRecord>& all() const { return engines_; }
 
  private:
+  Interner names_;
   std::map<uint32_t, EngineRecord> engines_;  // by id; ids are never reused
   std::unordered_map<std::string, uint32_t> by_routing_id_;  // live engines only
   std::vector<EngineRecord*> live_;  // the same engines, for quick scans

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <vector>
 #include <unordered_map>
 
 #include "controller/task_key.hpp"
@@ -14,19 +15,22 @@
 namespace herd::controller {
 
 struct TaskRecord {
-  std::string client_routing_id;
-  std::string name;
-  // frames[0] is a routing-id slot, frames[1] the header, then the arguments.
-  // Kept until the result arrives, so a lost engine's task can run again.
-  wire::Frames frames;
+  // The task as the client sent it: forwarded untouched, and kept until the
+  // result arrives so that a lost engine's task can run again. The header is
+  // small and copied out of its frame, which would otherwise pin ZeroMQ's
+  // receive buffer; the argument frames are shared, never copied.
+  std::string header;
+  std::vector<zmq::message_t> args;
+  uint32_t client = 0;     // the submitting client's routing id, interned
+  uint32_t name = 0;       // the task name, interned
   uint32_t items = 1;      // calls in this task (a chunk of a map holds many)
   uint32_t engine_id = 0;  // 0 while queued
   uint32_t attempt = 1;
   uint32_t retries = 0;
-  std::chrono::milliseconds timeout{0};
+  uint32_t timeout_ms = 0;  // 0: none
+  bool answered = false;    // the client already got its outcome (timeout, abort)
+  uint64_t ticket = 0;      // its current place in the queue (see TaskTable)
   std::chrono::steady_clock::time_point deadline;  // while running with a timeout
-  bool answered = false;  // the client already got its outcome (timeout, abort)
-  uint64_t ticket = 0;    // its current place in the queue (see TaskTable)
 };
 
 class TaskTable {

@@ -263,8 +263,11 @@ void ClientCore::pump() {
     send_single(unsent_.front());
     unsent_.pop_front();
   }
-  const size_t window = std::max<size_t>(4, 2 * size_t{live_engines_});
+  // Adaptive chunks need answers to size the next ones, so only a few are
+  // out at once; fixed chunks go as fast as the byte window allows.
+  const size_t adaptive_window = std::max<size_t>(4, 2 * size_t{live_engines_});
   for (auto& job : jobs_) {
+    const size_t window = job->fixed_chunk ? SIZE_MAX : adaptive_window;
     while (job->next < job->args.items && job->in_flight < window) {
       const size_t count = next_chunk_size(*job);
       size_t bytes = 0;

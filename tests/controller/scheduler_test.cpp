@@ -243,7 +243,7 @@ class TaskTableTest : public ::testing::Test {
   TaskKey add_queued(uint64_t seq, const std::string& name = "add") {
     const TaskKey key{7, seq};
     TaskRecord record;
-    record.name = name;
+    record.name = names_.intern(name);
     EXPECT_TRUE(table_.add(key, std::move(record)));
     table_.enqueue(key);
     return key;
@@ -266,6 +266,7 @@ class TaskTableTest : public ::testing::Test {
   }
 
   TaskTable table_;
+  herd::controller::Interner names_;
 };
 
 TEST_F(TaskTableTest, EmptyQueue) {
@@ -302,7 +303,7 @@ TEST_F(TaskTableTest, DuplicateKeyIsRefused) {
 TEST_F(TaskTableTest, FindAndErase) {
   const TaskKey key = add_queued(1);
   ASSERT_NE(table_.find(key), nullptr);
-  EXPECT_EQ(table_.find(key)->name, "add");
+  EXPECT_EQ(names_.str(table_.find(key)->name), "add");
   EXPECT_EQ(table_.find({7, 2}), nullptr);
   EXPECT_EQ(table_.find({8, 1}), nullptr) << "the client key is part of the identity";
   table_.erase({7, 99});  // unknown: no effect
@@ -348,7 +349,7 @@ TEST_F(TaskTableTest, ScanCanDispatchPastAWaitingTask) {
   std::vector<uint64_t> offered;
   table_.scan_queue(10, [&](const TaskKey& key, TaskRecord& record) {
     offered.push_back(key.seq);
-    if (record.name == "add" && key.seq != 3) {
+    if (names_.str(record.name) == "add" && key.seq != 3) {
       record.engine_id = 1;
       table_.mark_dispatched();
     }
@@ -406,12 +407,12 @@ TEST_F(TaskTableTest, EraseOfADispatchedTaskLeavesTheDepthAlone) {
 
 TEST_F(TaskTableTest, KeysOfManyClientsStayApart) {
   TaskRecord r1, r2;
-  r1.name = "one";
-  r2.name = "two";
+  r1.name = 1;
+  r2.name = 2;
   ASSERT_TRUE(table_.add({1, 5}, std::move(r1)));
   ASSERT_TRUE(table_.add({2, 5}, std::move(r2)));
-  EXPECT_EQ(table_.find({1, 5})->name, "one");
-  EXPECT_EQ(table_.find({2, 5})->name, "two");
+  EXPECT_EQ(table_.find({1, 5})->name, 1u);
+  EXPECT_EQ(table_.find({2, 5})->name, 2u);
 }
 
 TEST_F(TaskTableTest, ForEachVisitsEveryRecord) {
