@@ -82,4 +82,12 @@ RelayRun run_relay(const RelayParams& params) {
   return run;
 }
 
+RelayRun median_relay_run(const RelayParams& params, size_t repeat) {
+  std::vector<RelayRun> runs;
+  for (size_t i = 0; i < std::max<size_t>(repeat, 1); ++i) runs.push_back(run_relay(params));
+  std::sort(runs.begin(), runs.end(),
+            [](const RelayRun& a, const RelayRun& b) { return a.per_second() < b.per_second(); });
+  return std::move(runs[runs.size() / 2]);
+}
+
 }  // namespace herd::bench

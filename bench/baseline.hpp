@@ -31,5 +31,7 @@ struct RelayRun {
 // Starts the relay's processes, runs the requests, stops the processes.
 // Throws std::runtime_error if a reply is missing for 30 s or is wrong.
 RelayRun run_relay(const RelayParams& params);
+// The run with the median rate of `repeat` runs (machines are noisy).
+RelayRun median_relay_run(const RelayParams& params, size_t repeat);
 
 }  // namespace herd::bench

@@ -45,6 +45,8 @@ Config parse_config(int argc, char** argv) {
       c.count = positive(flag, value);
     else if (flag == "--window")
       c.window = positive(flag, value);
+    else if (flag == "--repeat")
+      c.repeat = positive(flag, value);
     else if (flag == "--hwm")
       c.hwm = static_cast<unsigned>(positive(flag, value));
     else
@@ -54,12 +56,13 @@ Config parse_config(int argc, char** argv) {
 }
 
 const char* usage() {
-  return "usage: herd-bench SCENARIO [--small] [--count N] [--window W] [--hwm N]\n"
+  return "usage: herd-bench SCENARIO [--small] [--count N] [--window W] [--hwm N] [--repeat N]\n"
          "  SCENARIO: baseline latency throughput map-chunked payload queue engines all\n"
          "  --small     counts /100 and 1 MB payloads: the CI smoke test\n"
          "  --count N   the scenario's main task count\n"
          "  --window W  apply() calls outstanding at most (default 1000)\n"
-         "  --hwm N     tasks outstanding per engine, given to the cluster (default 64)\n";
+         "  --hwm N     tasks outstanding per engine, given to the cluster (default 64)\n"
+         "  --repeat N  runs per rate measurement, the median reported (default 3; 1 with --small)\n";
 }
 
 }  // namespace herd::bench

@@ -2,10 +2,12 @@
 // result and throws BenchFailure on a wrong one; every wait is bounded.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <herd/herd.hpp>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace herd::bench {
 
@@ -28,6 +30,15 @@ double apply_noops(const LoadBalancedView& view, size_t count, size_t window);
 
 // map(noop, [0, count)) through `view`, results checked in input order. Seconds.
 double map_noops(const LoadBalancedView& view, size_t count);
+
+// The median of `repeat` calls of fn() (a rate; machines are noisy).
+template <class Fn>
+double median_of(size_t repeat, Fn fn) {
+  std::vector<double> values;
+  for (size_t i = 0; i < std::max<size_t>(repeat, 1); ++i) values.push_back(fn());
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
 
 // Seconds from t0 to now.
 double seconds_since(std::chrono::steady_clock::time_point t0);

@@ -20,7 +20,7 @@ Report run_baseline(const Config& config) {
   Table& table = report.add_table(
       {"workers", "window", "request B", "count", "msgs/s", "MB/s", "p50 us", "p99 us", "p99.9 us"});
   for (const auto& shape : shapes) {
-    const RelayRun run = run_relay(shape);
+    const RelayRun run = median_relay_run(shape, config.repeats());
     const LatencySummary lat = summarize(run.latencies_us);
     table.add_row({std::to_string(shape.workers), grouped(shape.window), grouped(shape.request_bytes),
                    grouped(shape.count), grouped(static_cast<uint64_t>(run.per_second())),

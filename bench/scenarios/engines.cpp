@@ -47,10 +47,12 @@ Run run_with(size_t engines, size_t count, const Config& config) {
   const auto lb = client.load_balanced_view();
   apply_noops(lb, std::min<size_t>(count, 1000), config.window);  // warm up
   const uint64_t done_before = fakes.tasks_done();
-  run.per_s = static_cast<double>(count) / apply_noops(lb, count, config.window);
-  check(fakes.tasks_done() - done_before == count,
-        "fake engines ran " + std::to_string(fakes.tasks_done() - done_before) + " tasks for " +
-            std::to_string(count) + " results");
+  run.per_s = median_of(config.repeats(), [&] {
+    return static_cast<double>(count) / apply_noops(lb, count, config.window);
+  });
+  const uint64_t ran = fakes.tasks_done() - done_before;
+  check(ran == count * config.repeats(), "fake engines ran " + std::to_string(ran) + " tasks for " +
+                                             std::to_string(count * config.repeats()) + " results");
   return run;
 }
 
@@ -61,7 +63,8 @@ Report run_engines(const Config& config) {
   const size_t count = config.scaled(100'000);
   Report report("engines", grouped(many) + " engine connections from this process, then " +
                                grouped(count) + " no-op apply() calls over them");
-  const double base = run_relay({.workers = 2, .window = config.window, .count = count}).per_second();
+  const double base =
+      median_relay_run({.workers = 2, .window = config.window, .count = count}, config.repeats()).per_second();
   const Run two = run_with(2, count, config);
   const Run lots = run_with(many, count, config);
   Table& table = report.add_table({"engines", "registration s", "tasks/s", "vs 2 engines", "herd/baseline"});

@@ -7,7 +7,6 @@
 
 #include "../baseline.hpp"
 #include "../bench_tasks.hpp"
-#include "../compat.hpp"
 #include "../local_cluster.hpp"
 #include "../proc_memory.hpp"
 #include "../workloads.hpp"
@@ -26,22 +25,28 @@ struct Run {
   uint64_t controller_peak = 0;
 };
 
-// Submits all tasks, then gets them; `submit` returns an AsyncResult<size_t>.
+// Submits all tasks, then gets them, `repeat` times on one cluster; keeps
+// the median time and the controller's peak RSS over all of it.
+// `submit` returns an AsyncResult<size_t>.
 template <class Submit>
-Run run_tasks(const std::string& kind, const Config& config, size_t payload, Submit submit) {
+Run run_tasks(const std::string& kind, const Config& config, size_t expected, Submit submit) {
   LocalCluster cluster(kEngines, config.hwm);
   Client client(cluster.client_file());
   client.wait_for_engines(kEngines, std::chrono::seconds(30));
   const auto lb = client.load_balanced_view();
   const pid_t controller = static_cast<pid_t>(client.status().controller_pid);
-  const auto t0 = std::chrono::steady_clock::now();
-  std::vector<AsyncResult<size_t>> results;
-  for (size_t i = 0; i < kTasks; ++i) results.push_back(submit(lb));
-  for (const auto& r : results) {
-    const size_t got = r.get(result_timeout(kTasks * 100));
-    check(got == payload, kind + " task saw " + std::to_string(got) + " bytes of " + std::to_string(payload));
-  }
-  Run run{kind, seconds_since(t0), process_memory(controller).peak_bytes};
+  Run run{kind, 0, 0};
+  run.seconds = 1 / median_of(config.repeats(), [&] {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<AsyncResult<size_t>> results;
+    for (size_t i = 0; i < kTasks; ++i) results.push_back(submit(lb));
+    for (const auto& r : results) {
+      const size_t got = r.get(result_timeout(kTasks * 100));
+      check(got == expected, kind + " task saw " + std::to_string(got) + " items, not " + std::to_string(expected));
+    }
+    return 1 / seconds_since(t0);
+  });
+  run.controller_peak = process_memory(controller).peak_bytes;
   return run;
 }
 
@@ -53,13 +58,11 @@ Report run_payload(const Config& config) {
                                " bytes each, all submitted at once, " + std::to_string(kEngines) + " engines");
   // herd's client keeps max_bytes_in_flight of payload at the controller:
   // that many messages are the window the relay gets.
-  const size_t in_flight = default_max_bytes_in_flight();
-  const size_t window = in_flight == 0 ? kTasks : std::clamp<size_t>(in_flight / payload, 1, kTasks);
-  const RelayRun base = run_relay({.workers = kEngines,
-                                   .window = window,
-                                   .request_bytes = payload,
-                                   .count = kTasks,
-                                   .warmup = 2});
+  const size_t in_flight = ClientOptions{}.max_bytes_in_flight;
+  const size_t window = std::clamp<size_t>(in_flight / payload, 1, kTasks);
+  const RelayRun base = median_relay_run(
+      {.workers = kEngines, .window = window, .request_bytes = payload, .count = kTasks, .warmup = 2},
+      config.repeats());
   std::vector<Run> runs;
   const Bytes bytes(std::vector<std::byte>(payload, std::byte{7}));
   runs.push_back(run_tasks("herd::Bytes", config, payload,
@@ -89,7 +92,7 @@ Report run_payload(const Config& config) {
   }
   report.note("cluster: herd cluster start --n 2 --hwm " + std::to_string(config.hwm) +
               " (one per kind); baseline: 2 workers, window " + std::to_string(window) +
-              (in_flight ? " (client max_bytes_in_flight " + grouped(in_flight) + " B / payload)" : " (all)") +
+              " (client max_bytes_in_flight " + grouped(in_flight) + " B / payload)" +
               ", 16 B replies");
   auto& j = report.json();
   j["payload_bytes"] = payload;

@@ -2,7 +2,6 @@
 // outstanding) and through map() with one task per item, on 2 and 4
 // engines, beside the relay with as many workers and the same window.
 #include "../baseline.hpp"
-#include "../compat.hpp"
 #include "../local_cluster.hpp"
 #include "../workloads.hpp"
 #include "scenarios.hpp"
@@ -19,8 +18,8 @@ struct Run {
   double ratio() const { return herd_per_s / baseline_per_s; }
 };
 
-double relay_rate(int workers, size_t window, size_t count) {
-  return run_relay({.workers = workers, .window = window, .count = count}).per_second();
+double relay_rate(int workers, size_t window, size_t count, size_t repeat) {
+  return median_relay_run({.workers = workers, .window = window, .count = count}, repeat).per_second();
 }
 
 }  // namespace
@@ -31,18 +30,19 @@ Report run_throughput(const Config& config) {
   std::vector<Run> runs;
   for (int engines : {2, 4}) {
     // All relay runs first: the relay forks, and must do so before the client exists.
-    const double base_window = relay_rate(engines, config.window, count);
-    const double base_all = relay_rate(engines, count, count);
+    const double base_window = relay_rate(engines, config.window, count, config.repeats());
+    const double base_all = relay_rate(engines, count, count, config.repeats());
     LocalCluster cluster(engines, config.hwm);
     Client client(cluster.client_file());
     client.wait_for_engines(static_cast<size_t>(engines), std::chrono::seconds(30));
     const auto lb = client.load_balanced_view();
     apply_noops(lb, std::min<size_t>(count, 1000), config.window);  // warm up
-    const double apply_s = apply_noops(lb, count, config.window);
-    const double map_s = map_noops(lb.with(with_chunksize(1)), count);
     const double n = static_cast<double>(count);
-    runs.push_back({engines, "apply", config.window, n / apply_s, base_window});
-    runs.push_back({engines, "map chunksize=1", count, n / map_s, base_all});
+    const double apply = median_of(config.repeats(), [&] { return n / apply_noops(lb, count, config.window); });
+    const auto one_each = lb.with({.chunksize = 1});
+    const double map = median_of(config.repeats(), [&] { return n / map_noops(one_each, count); });
+    runs.push_back({engines, "apply", config.window, apply, base_window});
+    runs.push_back({engines, "map chunksize=1", count, map, base_all});
   }
   Table& table = report.add_table({"engines", "mode", "window", "herd tasks/s", "baseline msgs/s", "herd/baseline"});
   for (const auto& r : runs) {
