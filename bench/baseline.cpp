@@ -1,5 +1,7 @@
 #include "baseline.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -76,9 +78,14 @@ RelayRun run_relay(const RelayParams& params) {
   Requester requester(socket, params.request_bytes);
   requester.exchange(params.warmup, 1, nullptr);  // connections up, caches warm
   run.latencies_us.reserve(params.count);
+  run.cpu.add("client", {::getpid()});
+  run.cpu.add("broker", {relay.broker_pid()});
+  run.cpu.add("workers", relay.worker_pids());
+  run.cpu.start();
   const auto t0 = Clock::now();
   requester.exchange(params.count, params.window, &run.latencies_us);
   run.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  run.cpu.stop();
   return run;
 }
 

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "proc_stats.hpp"
+
 namespace herd::bench {
 
 struct RelayParams {
@@ -21,6 +23,7 @@ struct RelayRun {
   RelayParams params;
   std::vector<double> latencies_us;  // per request, in completion order
   double seconds = 0;                // from the first timed send to the last reply
+  CpuSplit cpu;                      // client, broker, workers over the timed requests
   double per_second() const { return seconds > 0 ? static_cast<double>(params.count) / seconds : 0; }
   // Request bytes per second, in MB (10^6 bytes).
   double mb_per_second() const {

@@ -28,6 +28,8 @@ class RelayProcesses {
   // Where clients connect (tcp://127.0.0.1:port). The broker holds requests
   // until every worker has said it is ready.
   const std::string& client_endpoint() const { return front_; }
+  pid_t broker_pid() const { return pids_.front(); }
+  std::vector<pid_t> worker_pids() const { return {pids_.begin() + 1, pids_.end()}; }
 
  private:
   void stop();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -39,6 +40,7 @@ class Report {
   Report(std::string scenario, std::string title);
 
   const std::string& scenario() const { return scenario_; }
+  // The table stays where it is while more are added.
   Table& add_table(std::vector<std::string> columns);
   // A line printed under the tables, such as the cluster command used.
   void note(std::string line) { notes_.push_back(std::move(line)); }
@@ -51,7 +53,7 @@ class Report {
 
  private:
   std::string scenario_, title_;
-  std::vector<Table> tables_;
+  std::deque<Table> tables_;  // stable references
   std::vector<std::string> notes_;
   std::vector<Target> targets_;
   nlohmann::ordered_json json_;

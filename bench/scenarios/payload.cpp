@@ -8,7 +8,7 @@
 #include "../baseline.hpp"
 #include "../bench_tasks.hpp"
 #include "../local_cluster.hpp"
-#include "../proc_memory.hpp"
+#include "../proc_stats.hpp"
 #include "../workloads.hpp"
 #include "scenarios.hpp"
 

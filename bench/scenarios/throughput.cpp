@@ -1,6 +1,10 @@
 // throughput: no-op tasks through separate apply() calls (a window of W
 // outstanding) and through map() with one task per item, on 2 and 4
-// engines, beside the relay with as many workers and the same window.
+// engines, beside the relay with as many workers and the same window. A
+// second table splits the CPU time per task by process, which stays
+// meaningful when other work shares the machine.
+#include <unistd.h>
+
 #include "../baseline.hpp"
 #include "../local_cluster.hpp"
 #include "../workloads.hpp"
@@ -14,50 +18,91 @@ struct Run {
   int engines;
   std::string mode;
   size_t window;
-  double herd_per_s, baseline_per_s;
-  double ratio() const { return herd_per_s / baseline_per_s; }
+  double herd_per_s;
+  CpuSplit herd_cpu;  // over all repeats
+  size_t herd_tasks;  // tasks the CPU split covers
+  RelayRun base;
+  double ratio() const { return herd_per_s / base.per_second(); }
 };
 
-double relay_rate(int workers, size_t window, size_t count, size_t repeat) {
-  return median_relay_run({.workers = workers, .window = window, .count = count}, repeat).per_second();
+CpuSplit herd_processes(Client& client) {
+  const ClusterStatus status = client.status();
+  std::vector<pid_t> engines;
+  for (const auto& e : status.engines) engines.push_back(static_cast<pid_t>(e.pid));
+  CpuSplit cpu;
+  cpu.add("client", {::getpid()});
+  cpu.add("controller", {static_cast<pid_t>(status.controller_pid)});
+  cpu.add("engines", engines);
+  return cpu;
+}
+
+// Cells: client, controller or broker, engines or workers, total; µs per task.
+std::vector<std::string> cpu_cells(const CpuSplit& cpu, size_t tasks) {
+  std::vector<std::string> cells;
+  const double per = 1e6 / static_cast<double>(tasks);
+  for (const auto& g : cpu.groups()) cells.push_back(fixed(g.seconds * per, 1));
+  cells.push_back(fixed(cpu.total_seconds() * per, 1));
+  return cells;
+}
+
+void add_json(Report& report, const Run& r) {
+  nlohmann::ordered_json j = {{"engines", r.engines},
+                              {"mode", r.mode},
+                              {"window", r.window},
+                              {"herd_per_s", rounded(r.herd_per_s, 0)},
+                              {"baseline_per_s", rounded(r.base.per_second(), 0)},
+                              {"ratio", rounded(r.ratio(), 3)}};
+  const double per = 1e6 / static_cast<double>(r.herd_tasks);
+  for (const auto& g : r.herd_cpu.groups()) j["herd_cpu_us"][g.name] = rounded(g.seconds * per, 2);
+  const double base_per = 1e6 / static_cast<double>(r.base.params.count);
+  for (const auto& g : r.base.cpu.groups()) j["baseline_cpu_us"][g.name] = rounded(g.seconds * base_per, 2);
+  report.json()["runs"].push_back(std::move(j));
 }
 
 }  // namespace
 
 Report run_throughput(const Config& config) {
-  const size_t count = config.scaled(100'000);
+  const size_t count = config.scaled(100'000), repeat = config.repeats();
   Report report("throughput", grouped(count) + " no-op tasks, apply() and map(chunksize=1)");
   std::vector<Run> runs;
   for (int engines : {2, 4}) {
-    // All relay runs first: the relay forks, and must do so before the client exists.
-    const double base_window = relay_rate(engines, config.window, count, config.repeats());
-    const double base_all = relay_rate(engines, count, count, config.repeats());
+    // The relay runs first: it forks, and must do so before the client exists.
+    RelayRun base_window = median_relay_run({.workers = engines, .window = config.window, .count = count}, repeat);
+    RelayRun base_all = median_relay_run({.workers = engines, .window = count, .count = count}, repeat);
     LocalCluster cluster(engines, config.hwm);
     Client client(cluster.client_file());
     client.wait_for_engines(static_cast<size_t>(engines), std::chrono::seconds(30));
     const auto lb = client.load_balanced_view();
     apply_noops(lb, std::min<size_t>(count, 1000), config.window);  // warm up
     const double n = static_cast<double>(count);
-    const double apply = median_of(config.repeats(), [&] { return n / apply_noops(lb, count, config.window); });
+    CpuSplit apply_cpu = herd_processes(client), map_cpu = apply_cpu;
+    apply_cpu.start();
+    const double apply = median_of(repeat, [&] { return n / apply_noops(lb, count, config.window); });
+    apply_cpu.stop();
     const auto one_each = lb.with({.chunksize = 1});
-    const double map = median_of(config.repeats(), [&] { return n / map_noops(one_each, count); });
-    runs.push_back({engines, "apply", config.window, apply, base_window});
-    runs.push_back({engines, "map chunksize=1", count, map, base_all});
+    map_cpu.start();
+    const double map = median_of(repeat, [&] { return n / map_noops(one_each, count); });
+    map_cpu.stop();
+    runs.push_back({engines, "apply", config.window, apply, apply_cpu, count * repeat, std::move(base_window)});
+    runs.push_back({engines, "map chunksize=1", count, map, map_cpu, count * repeat, std::move(base_all)});
   }
-  Table& table = report.add_table({"engines", "mode", "window", "herd tasks/s", "baseline msgs/s", "herd/baseline"});
+  Table& rates = report.add_table({"engines", "mode", "window", "herd tasks/s", "baseline msgs/s", "herd/baseline"});
+  Table& cpu = report.add_table({"CPU us per task", "", "client", "controller|broker",
+                                 "engines|workers", "total"});
   for (const auto& r : runs) {
-    table.add_row({std::to_string(r.engines), r.mode, grouped(r.window),
-                   grouped(static_cast<uint64_t>(r.herd_per_s)),
-                   grouped(static_cast<uint64_t>(r.baseline_per_s)), fixed(r.ratio(), 2)});
-    report.json()["runs"].push_back({{"engines", r.engines},
-                                     {"mode", r.mode},
-                                     {"window", r.window},
-                                     {"herd_per_s", rounded(r.herd_per_s, 0)},
-                                     {"baseline_per_s", rounded(r.baseline_per_s, 0)},
-                                     {"ratio", rounded(r.ratio(), 3)}});
+    rates.add_row({std::to_string(r.engines), r.mode, grouped(r.window), grouped(static_cast<uint64_t>(r.herd_per_s)),
+                   grouped(static_cast<uint64_t>(r.base.per_second())), fixed(r.ratio(), 2)});
+    const std::string label = std::to_string(r.engines) + " engines, " + r.mode;
+    std::vector<std::string> herd_row = {label, "herd"}, base_row = {"", "baseline"};
+    for (auto& c : cpu_cells(r.herd_cpu, r.herd_tasks)) herd_row.push_back(std::move(c));
+    for (auto& c : cpu_cells(r.base.cpu, r.base.params.count)) base_row.push_back(std::move(c));
+    cpu.add_row(std::move(herd_row));
+    cpu.add_row(std::move(base_row));
+    add_json(report, r);
   }
   report.note("cluster: herd cluster start --n 2|4 --hwm " + std::to_string(config.hwm) +
-              "; a map's window is all its items (the baseline sends all at once too)");
+              "; a map's window is all its items (the baseline sends all at once too); median of " +
+              std::to_string(repeat) + " runs");
   report.json()["count"] = count;
   report.json()["hwm"] = config.hwm;
   report.add_target({"apply 2 engines herd/baseline", runs[0].ratio(), Target::Kind::kAtLeast, 0.5});

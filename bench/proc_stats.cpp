@@ -1,0 +1,65 @@
+#include "proc_stats.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+
+namespace herd::bench {
+
+ProcessMemory process_memory(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/status";
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  ProcessMemory m;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string key;
+    uint64_t kib = 0;
+    fields >> key >> kib;  // "VmRSS:   1234 kB"
+    if (key == "VmRSS:") m.rss_bytes = kib * 1024;
+    if (key == "VmHWM:") m.peak_bytes = kib * 1024;
+  }
+  return m;
+}
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // "pid (comm) state ppid …": comm may hold spaces, so count from its ')'.
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i)
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+void CpuSplit::add(std::string name, std::vector<pid_t> pids) {
+  groups_.push_back({std::move(name), std::move(pids), 0});
+}
+
+void CpuSplit::start() {
+  for (auto& g : groups_) {
+    g.seconds = 0;
+    for (pid_t pid : g.pids) g.seconds -= cpu_seconds(pid);
+  }
+}
+
+void CpuSplit::stop() {
+  for (auto& g : groups_)
+    for (pid_t pid : g.pids) g.seconds += cpu_seconds(pid);
+}
+
+double CpuSplit::total_seconds() const {
+  double total = 0;
+  for (const auto& g : groups_) total += g.seconds;
+  return total;
+}
+
+}  // namespace herd::bench
