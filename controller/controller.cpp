@@ -50,6 +50,7 @@ class Controller::Impl {
  public:
   explicit Impl(ControllerOptions options);
   void run(const std::atomic<bool>& stop);
+  void run_once(std::chrono::milliseconds wait);
 
   std::string client_url_, engine_url_;
 
@@ -64,14 +65,20 @@ class Controller::Impl {
   void on_submit(wire::Frames& frames, const wire::Header& header);
   void on_abort(const wire::Header& header);
   void on_status(const std::string& client, const wire::Header& header);
+  void on_engine_died(const wire::Header& header);
 
   void on_engine_message(wire::Frames& frames);
   void on_engine_hello(const std::string& rid, const wire::Header& header);
   void on_result(EngineRecord& engine, wire::Frames& frames, const wire::Header& header);
+  void on_started(EngineRecord& engine, const wire::Header& header);
 
   void dispatch();
   bool send_task(EngineRecord& engine, const TaskKey& key, TaskRecord& record);
   void engine_lost(EngineRecord& engine, const std::string& reason);
+  // Tells the engine to exit (its supervisor starts a fresh one) and gives it up.
+  void recycle(EngineRecord& engine, const std::string& reason);
+  // Runs a started task again if it has retries left; true if it was requeued.
+  bool retry(TaskRecord& record, const TaskKey& key);
   void check_timers(Clock::time_point now);
 
   // Tells the client its task ended without a result.
@@ -162,27 +169,28 @@ void Controller::Impl::write_connection_files() const {
 }
 
 void Controller::Impl::run(const std::atomic<bool>& stop) {
-  std::vector<zmq::pollitem_t> items = {{clients_.handle(), 0, ZMQ_POLLIN, 0},
-                                        {engines_.handle(), 0, ZMQ_POLLIN, 0}};
-  while (!stop) {
-    try {
-      zmq::poll(items, kTick);
-    } catch (const zmq::error_t& e) {
-      if (e.num() == EINTR) continue;
-      throw;
-    }
-    // Engines first: their results free the slots that queued tasks wait for.
-    drain(engines_, [this](wire::Frames& f) { on_engine_message(f); }, "engine");
-    drain(clients_, [this](wire::Frames& f) { on_client_message(f); }, "client");
-    dispatch();
-    const auto now = Clock::now();
-    if (now - last_timer_check_ >= kTick) {
-      last_timer_check_ = now;
-      check_timers(now);
-    }
-  }
+  while (!stop) run_once(kTick);
   spdlog::info("controller stopping with {} tasks queued, {} done, {} failed", tasks_.queue_depth(),
                tasks_done_, tasks_failed_);
+}
+
+void Controller::Impl::run_once(std::chrono::milliseconds wait) {
+  std::vector<zmq::pollitem_t> items = {{clients_.handle(), 0, ZMQ_POLLIN, 0},
+                                        {engines_.handle(), 0, ZMQ_POLLIN, 0}};
+  try {
+    zmq::poll(items, wait);
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EINTR) throw;
+  }
+  // Engines first: their results free the slots that queued tasks wait for.
+  drain(engines_, [this](wire::Frames& f) { on_engine_message(f); }, "engine");
+  drain(clients_, [this](wire::Frames& f) { on_client_message(f); }, "client");
+  dispatch();
+  const auto now = Clock::now();
+  if (now - last_timer_check_ >= kTick) {
+    last_timer_check_ = now;
+    check_timers(now);
+  }
 }
 
 template <class Handler>
@@ -234,6 +242,9 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
       break;
     case wire::STATUS:
       on_status(rid, header);
+      break;
+    case wire::ENGINE_DIED:
+      on_engine_died(header);
       break;
     case wire::HEARTBEAT:
       header.set_live_engines(static_cast<uint32_t>(registry_.live_count()));
@@ -296,9 +307,29 @@ void Controller::Impl::on_abort(const wire::Header& header) {
   if (!record || record->answered) return;
   const bool queued = record->engine_id == 0;
   fail_task(*record, key, wire::ABORTED, "task aborted");
-  // A running task keeps its record until its engine answers, so the engine's
-  // slot is freed then; the late result is dropped.
-  if (queued) tasks_.erase(key);
+  if (queued) {
+    tasks_.erase(key);
+    return;
+  }
+  // A running task keeps its record until its engine answers (the late
+  // result is dropped). It is asked to stop; past the grace period its
+  // engine is recycled.
+  record->deadline = Clock::now() + options_.cancel_grace;
+  if (EngineRecord* engine = registry_.find(record->engine_id)) {
+    wire::Header cancel;
+    cancel.set_type(wire::CANCEL);
+    cancel.set_client(key.client);
+    cancel.set_seq(key.seq);
+    send_header(engines_, engine->routing_id, cancel);
+  }
+}
+
+void Controller::Impl::on_engine_died(const wire::Header& header) {
+  for (EngineRecord* engine : registry_.live_engines()) {
+    if (engine->pid != header.hello().pid() || engine->host != header.hello().host()) continue;
+    engine_lost(*engine, "process died (" + header.error().message() + ")");
+    return;
+  }
 }
 
 void Controller::Impl::on_status(const std::string& client, const wire::Header& header) {
@@ -322,6 +353,7 @@ void Controller::Impl::on_status(const std::string& client, const wire::Header& 
     es->set_restarts(e.restarts);
     es->set_outstanding(e.outstanding());
     es->set_cores(e.cores);
+    es->set_lost_reason(e.lost_reason);
   }
   send_header(clients_, client, reply);
 }
@@ -354,6 +386,9 @@ void Controller::Impl::on_engine_message(wire::Frames& frames) {
     case wire::RESULT:
       on_result(*engine, frames, header);
       break;
+    case wire::STARTED:
+      on_started(*engine, header);
+      break;
     case wire::HEARTBEAT:
       break;
     case wire::BYE:
@@ -377,6 +412,18 @@ void Controller::Impl::on_engine_hello(const std::string& rid, const wire::Heade
   send_header(engines_, rid, welcome);
   spdlog::info("engine {} registered: host {} pid {}, {} tasks offered; {} engines live", engine.id,
                engine.host, engine.pid, engine.offers.size(), registry_.live_count());
+}
+
+void Controller::Impl::on_started(EngineRecord& engine, const wire::Header& header) {
+  const auto now = Clock::now();
+  for (const auto& ref : header.tasks()) {
+    TaskRecord* record = tasks_.find({ref.client(), ref.seq()});
+    if (!record || record->engine_id != engine.id || record->started) continue;
+    record->started = true;
+    // The timeout counts from the start, not from the dispatch to a queue.
+    if (record->timeout_ms > 0 && !record->answered)
+      record->deadline = now + std::chrono::milliseconds(record->timeout_ms);
+  }
 }
 
 void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
@@ -449,8 +496,8 @@ bool Controller::Impl::send_task(EngineRecord& engine, const TaskKey& key, TaskR
     return false;
   }
   record.engine_id = engine.id;
-  if (record.timeout_ms > 0)
-    record.deadline = Clock::now() + std::chrono::milliseconds(record.timeout_ms);
+  record.started = false;
+  record.deadline = {};  // a timeout runs from the engine's STARTED note
   engine.assigned.push_back(key);
   return true;
 }
@@ -458,22 +505,19 @@ bool Controller::Impl::send_task(EngineRecord& engine, const TaskKey& key, TaskR
 void Controller::Impl::engine_lost(EngineRecord& engine, const std::string& reason) {
   spdlog::warn("engine {} (host {} pid {}) lost: {}; {} tasks were assigned to it", engine.id,
                engine.host, engine.pid, reason, engine.assigned.size());
+  const std::vector<TaskKey> assigned = std::move(engine.assigned);
+  registry_.mark_lost(engine, reason);
   // Newest first, so that requeued tasks keep their order at the queue's front.
-  for (auto it = engine.assigned.rbegin(); it != engine.assigned.rend(); ++it) {
+  for (auto it = assigned.rbegin(); it != assigned.rend(); ++it) {
     TaskRecord* record = tasks_.find(*it);
     if (!record) continue;
     if (record->answered) {
       tasks_.erase(*it);
-    } else if (record->attempt <= record->retries) {
-      ++record->attempt;
+    } else if (!record->started) {
+      // It never ran: it waits for another engine without using an attempt.
       record->engine_id = 0;
-      wire::Header header;
-      if (header.ParseFromString(record->header)) {
-        header.set_attempt(record->attempt);
-        header.SerializeToString(&record->header);
-      }
       tasks_.enqueue_front(*it);
-    } else {
+    } else if (!retry(*record, *it)) {
       fail_task(*record, *it, wire::ENGINE_LOST,
                 "engine " + std::to_string(engine.id) + " on " + engine.host + " (pid " +
                     std::to_string(engine.pid) + ") was lost while running the task: " + reason,
@@ -481,25 +525,57 @@ void Controller::Impl::engine_lost(EngineRecord& engine, const std::string& reas
       tasks_.erase(*it);
     }
   }
-  registry_.mark_lost(engine, reason);
+}
+
+bool Controller::Impl::retry(TaskRecord& record, const TaskKey& key) {
+  if (record.attempt > record.retries) return false;
+  ++record.attempt;
+  record.engine_id = 0;
+  record.started = false;
+  wire::Header header;
+  if (header.ParseFromString(record.header)) {
+    header.set_attempt(record.attempt);
+    header.SerializeToString(&record.header);
+  }
+  tasks_.enqueue_front(key);
+  return true;
+}
+
+void Controller::Impl::recycle(EngineRecord& engine, const std::string& reason) {
+  wire::Header header;
+  header.set_type(wire::RECYCLE);
+  header.mutable_error()->set_message(reason);
+  send_header(engines_, engine.routing_id, header);
+  engine_lost(engine, reason);
 }
 
 void Controller::Impl::check_timers(Clock::time_point now) {
   const auto silence = options_.heartbeat_interval * options_.heartbeat_misses;
   for (uint32_t id : registry_.silent_since(now - silence))
-    engine_lost(*registry_.find(id),
-                "no heartbeat for " + std::to_string(silence.count()) + " ms");
-  for (const auto& [id, engine] : registry_.all()) {
-    for (const TaskKey& key : engine.assigned) {
+    engine_lost(*registry_.find(id), "no heartbeat for " + std::to_string(silence.count()) + " ms");
+  // A thread cannot be stopped: an engine whose task overran its timeout, or
+  // ignored a cancellation, is recycled.
+  std::vector<std::pair<uint32_t, std::string>> to_recycle;
+  for (EngineRecord* engine : registry_.live_engines()) {
+    for (const TaskKey& key : engine->assigned) {
       TaskRecord* record = tasks_.find(key);
-      if (!record || record->answered || record->timeout_ms == 0 || now < record->deadline)
-        continue;
-      fail_task(*record, key, wire::TIMEOUT,
-                "task ran longer than its timeout of " + std::to_string(record->timeout_ms) +
-                    " ms on engine " + std::to_string(engine.id),
-                &engine);
+      if (!record || now < record->deadline || record->deadline == Clock::time_point{}) continue;
+      if (record->answered) {
+        to_recycle.emplace_back(engine->id, "its task ignored a cancellation");
+      } else if (record->timeout_ms > 0 && record->started) {
+        const std::string why = "task ran longer than its timeout of " +
+                                std::to_string(record->timeout_ms) + " ms on engine " +
+                                std::to_string(engine->id);
+        to_recycle.emplace_back(engine->id, why);
+        // retry() happens as the engine is given up; here the client hears
+        // of the timeout at once if no attempt is left.
+        if (record->attempt > record->retries) fail_task(*record, key, wire::TIMEOUT, why, engine);
+      }
+      break;
     }
   }
+  for (const auto& [id, why] : to_recycle)
+    if (EngineRecord* engine = registry_.find(id); engine && !engine->lost) recycle(*engine, why);
 }
 
 void Controller::Impl::fail_task(TaskRecord& record, const TaskKey& key, wire::Status status,
@@ -558,6 +634,7 @@ Controller::Controller(ControllerOptions options) {
 }
 Controller::~Controller() = default;
 void Controller::run(const std::atomic<bool>& stop) { impl_->run(stop); }
+void Controller::run_once(std::chrono::milliseconds wait) { impl_->run_once(wait); }
 const std::string& Controller::client_url() const { return impl_->client_url_; }
 const std::string& Controller::engine_url() const { return impl_->engine_url_; }
 

@@ -22,6 +22,8 @@ struct ControllerOptions {
   unsigned engine_hwm = 1;
   std::chrono::milliseconds heartbeat_interval{1000};
   unsigned heartbeat_misses = 3;  // an engine silent this many intervals is lost
+  // How long a running task may ignore abort() before its engine is recycled.
+  std::chrono::milliseconds cancel_grace{5000};
 };
 
 class Controller {
@@ -35,6 +37,8 @@ class Controller {
 
   // Serves until `stop` becomes true (checked at least every 100 ms).
   void run(const std::atomic<bool>& stop);
+  // One turn of the loop: waits up to `wait` for messages, handles what came.
+  void run_once(std::chrono::milliseconds wait);
 
   const std::string& client_url() const;
   const std::string& engine_url() const;

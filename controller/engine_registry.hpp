@@ -65,6 +65,7 @@ class EngineRegistry {
   std::vector<uint32_t> silent_since(Clock::time_point cutoff) const;
 
   size_t live_count() const { return by_routing_id_.size(); }
+  const std::vector<EngineRecord*>& live_engines() const { return live_; }
   const std::map<uint32_t, EngineRecord>& all() const { return engines_; }
 
  private:

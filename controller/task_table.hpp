@@ -29,6 +29,7 @@ struct TaskRecord {
   uint32_t retries = 0;
   uint32_t timeout_ms = 0;  // 0: none
   bool answered = false;    // the client already got its outcome (timeout, abort)
+  bool started = false;     // its engine said it began running it
   uint64_t ticket = 0;      // its current place in the queue (see TaskTable)
   std::chrono::steady_clock::time_point deadline;  // while running with a timeout
 };

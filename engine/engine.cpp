@@ -61,7 +61,8 @@ class Session {
         throw;
       }
       for (size_t i = 0; i < kMaxReceivesPerTurn && wire::receive(control_, frames); ++i)
-        wire::send(socket_, frames);  // a result, on its way to the controller
+        on_executor_message(frames);
+      flush_started();
       for (size_t i = 0; i < kMaxReceivesPerTurn && wire::receive(socket_, frames); ++i)
         on_controller_message(frames);
       beat();
@@ -78,6 +79,27 @@ class Session {
   }
 
  private:
+  // A result goes on to the controller; STARTED notes are batched, one
+  // message per loop turn however many tasks began.
+  void on_executor_message(wire::Frames& frames) {
+    wire::Header header;
+    if (frames.size() == 1 && wire::unpack(frames[0], header) && header.type() == wire::STARTED) {
+      for (auto& ref : *header.mutable_tasks()) *started_.add_tasks() = std::move(ref);
+      return;
+    }
+    flush_started();  // a task's STARTED note always goes before its result
+    wire::send(socket_, frames);
+  }
+
+  void flush_started() {
+    if (started_.tasks_size() == 0) return;
+    started_.set_type(wire::STARTED);
+    wire::Frames frames;
+    frames.push_back(wire::pack(started_));
+    wire::send(socket_, frames);
+    started_.Clear();
+  }
+
   void on_controller_message(wire::Frames& frames) {
     wire::Header header;
     if (frames.empty() || !wire::unpack(frames[0], header)) {
@@ -88,6 +110,17 @@ class Session {
       case wire::TASK:
         wire::send(control_, frames);  // the executor parses it again; headers are small
         break;
+      case wire::CANCEL:
+        executor_->cancel(header.client(), header.seq());
+        break;
+      case wire::RECYCLE:
+        // A task overran its timeout or ignored a cancellation. A thread
+        // cannot be stopped, so the process goes; its supervisor starts a
+        // fresh engine.
+        spdlog::warn("engine {} recycled by the controller: {}", engine_id_,
+                     header.error().message());
+        spdlog::shutdown();
+        std::_Exit(kRecycledExitCode);
       case wire::WELCOME:
         engine_id_ = header.welcome().engine_id();
         if (header.welcome().heartbeat_ms() > 0)
@@ -153,6 +186,7 @@ class Session {
   zmq::socket_t control_;  // our end of the executor's PAIR
   const std::string host_;
   std::unique_ptr<Executor> executor_;
+  wire::Header started_;  // STARTED notes not yet sent
   uint32_t engine_id_ = 0;
   int exit_code_ = -1;
   std::chrono::milliseconds heartbeat_{1000};

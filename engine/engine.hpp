@@ -17,6 +17,10 @@ struct EngineOptions {
   uint32_t restarts = 0;               // reported in status; set by a supervisor
 };
 
+// The exit code of an engine the controller recycled (a task overran its
+// timeout or ignored abort()): a supervisor restarts it.
+inline constexpr int kRecycledExitCode = 3;
+
 // Loads the task libraries; throws std::runtime_error naming a library that
 // fails to load.
 void load_task_libraries(const std::vector<std::string>& libraries);

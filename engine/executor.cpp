@@ -69,11 +69,46 @@ void Executor::loop() {
       more = next.more();
       task.push_back(std::move(next));
     }
-    busy_ = true;
-    wire::Frames result = run(task);
-    busy_ = false;
+    wire::Header in;
+    if (!wire::unpack(task[0], in)) {
+      spdlog::warn("task message with a malformed header dropped");
+      continue;
+    }
+    wire::Frames result;
+    if (begin(in)) {
+      // The controller learns that the task started, so that if this engine
+      // dies, tasks that never began run elsewhere without using an attempt.
+      wire::Header started;
+      started.set_type(wire::STARTED);
+      auto* ref = started.add_tasks();
+      ref->set_client(in.client());
+      ref->set_seq(in.seq());
+      wire::Frames note;
+      note.push_back(wire::pack(started));
+      wire::send(pair, note);
+      busy_ = true;
+      result = execute(in, task);
+      busy_ = false;
+    } else {
+      wire::Header out = wire::reply_to(in, wire::RESULT);
+      set_error(out, wire::ABORTED, "herd::TaskAborted", "task aborted before it began");
+      result.push_back(wire::pack(out));
+    }
     if (!result.empty()) wire::send(pair, result);
   }
+}
+
+bool Executor::begin(const wire::Header& in) {
+  std::lock_guard lock(cancel_mutex_);
+  current_ = {in.client(), in.seq()};
+  cancel_flag_ = false;
+  return cancelled_.erase(current_) == 0;
+}
+
+void Executor::cancel(uint64_t client, uint64_t seq) {
+  std::lock_guard lock(cancel_mutex_);
+  if (current_ == Key{client, seq}) cancel_flag_ = true;  // running, or just finished: harmless
+  else cancelled_.insert({client, seq});
 }
 
 wire::Frames Executor::run(wire::Frames& task) {
@@ -82,6 +117,10 @@ wire::Frames Executor::run(wire::Frames& task) {
     spdlog::warn("task message with a malformed header dropped");
     return {};
   }
+  return execute(in, task);
+}
+
+wire::Frames Executor::execute(const wire::Header& in, wire::Frames& task) {
   wire::Header out = wire::reply_to(in, wire::RESULT);
   out.set_engine_id(engine_id_);
   out.set_host(host_);
@@ -99,7 +138,7 @@ wire::Frames Executor::run(wire::Frames& task) {
     out.mutable_error()->set_actual(in.signature());
   } else {
     const std::string id = wire::task_id(in.client(), in.seq());
-    detail::TaskContextScope context({id, engine_id_, in.attempt()});
+    detail::TaskContextScope context({id, engine_id_, in.attempt(), &cancel_flag_});
     ::setenv("HERD_TASK_ID", id.c_str(), 1);
     spdlog::debug("running task {} '{}' (attempt {}, {} items)", id, in.task(), in.attempt(),
                   in.items());

@@ -8,7 +8,10 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <mutex>
 #include <optional>
+#include <set>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -37,9 +40,16 @@ class Executor {
 
   // Runs one task message (header, then arguments) and returns its result message.
   wire::Frames run(wire::Frames& task);
+  // From the main thread: task (client, seq) was aborted. Raises the running
+  // task's cancellation flag, or drops the task when its turn comes.
+  void cancel(uint64_t client, uint64_t seq);
 
  private:
+  using Key = std::pair<uint64_t, uint64_t>;
   void loop();
+  // False if the task was cancelled before it began: it must not run.
+  bool begin(const wire::Header& in);
+  wire::Frames execute(const wire::Header& in, wire::Frames& task);
   // Calls the task once; the failure, if it threw.
   static std::optional<wire::ItemFailure> call(const detail::TaskEntry& entry,
                                                const std::vector<Bytes>& args, Bytes& result);
@@ -51,6 +61,10 @@ class Executor {
   const std::string host_;
   std::atomic<uint32_t> engine_id_{0};
   std::atomic<bool> busy_{false};
+  std::atomic<bool> cancel_flag_{false};  // the running task's
+  std::mutex cancel_mutex_;
+  Key current_{0, 0};        // the running task; guarded by cancel_mutex_
+  std::set<Key> cancelled_;  // aborted before they began; guarded by cancel_mutex_
   std::thread thread_;
 };
 

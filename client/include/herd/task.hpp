@@ -4,6 +4,7 @@
 // links it see the same entries.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,6 +22,11 @@ struct TaskContext {
   std::string task_id;     // empty outside a task
   uint32_t engine_id = 0;
   uint32_t attempt = 0;    // 1 for the first try
+  // Set by the engine when the task was aborted; a long task should poll
+  // cancelled() and return early. One that does not is stopped by recycling
+  // its engine after a grace period.
+  const std::atomic<bool>* cancel_flag = nullptr;
+  bool cancelled() const { return cancel_flag && cancel_flag->load(std::memory_order_relaxed); }
 };
 
 // The context of the task running on this thread; an empty context elsewhere.
