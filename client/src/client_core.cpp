@@ -63,7 +63,7 @@ ClusterStatus status_from(const wire::StatusReply& r) {
   s.tasks_failed = r.tasks_failed();
   for (const auto& e : r.engines())
     s.engines.push_back({e.id(), e.host(), e.pid(), e.state(), e.tasks_done(), e.restarts(),
-                         e.outstanding(), e.cores()});
+                         e.outstanding(), e.cores(), e.lost_reason()});
   return s;
 }
 

@@ -32,6 +32,7 @@ struct EngineInfo {
   uint32_t restarts = 0;
   uint32_t outstanding = 0;  // tasks sent to it and not yet answered
   uint32_t cores = 0;
+  std::string lost_reason;  // for a lost engine: why it was given up
 };
 
 struct ClusterStatus {
