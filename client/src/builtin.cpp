@@ -65,9 +65,19 @@ ShellResult shell_task(std::string command) {
   return result;
 }
 
+// Sleeps in short steps, so that an aborted sleep ends at once.
 void sleep_task(double seconds) {
   if (!(seconds >= 0)) throw std::invalid_argument("sleep: seconds must be >= 0");
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  using Clock = std::chrono::steady_clock;
+  const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(seconds));
+  constexpr auto kStep = std::chrono::milliseconds(10);
+  while (!this_task().cancelled()) {
+    const auto now = Clock::now();
+    if (now >= end) return;
+    std::this_thread::sleep_for(std::min<Clock::duration>(kStep, end - now));
+  }
+  throw TaskAborted("sleep cancelled");
 }
 
 WhoAmI whoami_task() {
