@@ -66,7 +66,8 @@ class Engine {
   }
 
   // Handles one message from the controller; returns the heartbeat interval
-  // a WELCOME asks for (0 otherwise). Counts answered tasks in `done`.
+  // a WELCOME asks for (0 otherwise). Counts answered tasks in `done`; their
+  // results wait for flush().
   uint32_t on_message(wire::Frames& frames, const std::string& host, std::atomic<uint64_t>& done) {
     wire::Header in;
     if (frames.empty() || !wire::unpack(frames[0], in)) return 0;
@@ -84,6 +85,18 @@ class Engine {
       default:
         return 0;
     }
+  }
+
+  // As a real engine does after a turn of its loop: one STARTED note for the
+  // tasks that began, then their results.
+  void flush() {
+    if (started_.tasks_size() > 0) {
+      started_.set_type(wire::STARTED);
+      send_header(socket_, started_);
+      started_.Clear();
+    }
+    for (auto& reply : results_) wire::send(socket_, reply);
+    results_.clear();
   }
 
  private:
@@ -107,11 +120,16 @@ class Engine {
     }
     out.set_finished(wire::unix_now());
     reply[0] = wire::pack(out);
-    wire::send(socket_, reply);
+    results_.push_back(std::move(reply));
+    auto* ref = started_.add_tasks();
+    ref->set_client(in.client());
+    ref->set_seq(in.seq());
   }
 
   zmq::socket_t socket_;
   uint32_t id_ = 0;
+  wire::Header started_;               // STARTED note for the tasks of this turn
+  std::vector<wire::Frames> results_;  // their results, sent after it
 };
 
 // Which engines' sockets may have something to read.
@@ -186,6 +204,7 @@ void FakeEngines::run() {
         if (const uint32_t ms = engine.on_message(frames, host, tasks_done_); ms > 0)
           heartbeat = std::chrono::milliseconds(ms);
       }
+      engine.flush();
     }
   };
   for (auto& engine : engines) serve(engine);

@@ -1,8 +1,9 @@
 // Many engines inside this process: one DEALER each, all served by one
-// thread, speaking the real engine protocol (HELLO, WELCOME, TASK → RESULT,
-// HEARTBEAT, BYE). They offer one task, noop(int), and answer it the way a
-// real engine does, so the controller cannot tell them from engines; what
-// they save is a process per engine, so 500 fit on a small machine.
+// thread, speaking the real engine protocol (HELLO, WELCOME, TASK → STARTED
+// and RESULT, HEARTBEAT, BYE). They offer one task, noop(int), and answer it
+// the way a real engine does, so the controller cannot tell them from
+// engines; what they save is a process per engine, so 500 fit on a small
+// machine.
 #pragma once
 
 #include <atomic>

@@ -23,9 +23,10 @@ std::string run(const std::string& command) {
   return out;
 }
 
-// Each cluster names its own HERD_DIR, so two clusters never mix.
+// Each cluster names its own HERD_DIR, so two clusters never mix; no
+// command may hang the bench.
 std::string herd_command(const std::filesystem::path& dir, const std::string& args) {
-  return "HERD_DIR='" + dir.string() + "' " + HERD_BIN + " " + args + " --log-level warn";
+  return "HERD_DIR='" + dir.string() + "' timeout 120 " + HERD_BIN + " " + args + " --log-level warn";
 }
 
 }  // namespace

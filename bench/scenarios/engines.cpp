@@ -1,11 +1,14 @@
 // engines: 500 engine connections opened by this process (FakeEngines)
 // register with a controller; then no-op tasks through apply() spread over
 // them, against the same with 2 fake engines and the relay with 2 workers.
+#include <unistd.h>
+
 #include <thread>
 
 #include "../baseline.hpp"
 #include "../fake_engines.hpp"
 #include "../local_cluster.hpp"
+#include "../proc_stats.hpp"
 #include "../workloads.hpp"
 #include "scenarios.hpp"
 
@@ -20,6 +23,7 @@ struct Run {
   size_t engines = 0;
   double registration_s = 0;
   double per_s = 0;
+  double controller_us = 0, bench_us = 0;  // CPU per task: controller; client + fake engines
 };
 
 // Seconds from t0 until the controller reports `count` live engines.
@@ -47,9 +51,17 @@ Run run_with(size_t engines, size_t count, const Config& config) {
   const auto lb = client.load_balanced_view();
   apply_noops(lb, std::min<size_t>(count, 1000), config.window);  // warm up
   const uint64_t done_before = fakes.tasks_done();
+  CpuSplit cpu;
+  cpu.add("controller", {static_cast<pid_t>(client.status().controller_pid)});
+  cpu.add("bench", {::getpid()});
+  cpu.start();
   run.per_s = median_of(config.repeats(), [&] {
     return static_cast<double>(count) / apply_noops(lb, count, config.window);
   });
+  cpu.stop();
+  const double per_task = 1e6 / static_cast<double>(count * config.repeats());
+  run.controller_us = cpu.groups()[0].seconds * per_task;
+  run.bench_us = cpu.groups()[1].seconds * per_task;
   const uint64_t ran = fakes.tasks_done() - done_before;
   check(ran == count * config.repeats(), "fake engines ran " + std::to_string(ran) + " tasks for " +
                                              std::to_string(count * config.repeats()) + " results");
@@ -67,17 +79,22 @@ Report run_engines(const Config& config) {
       median_relay_run({.workers = 2, .window = config.window, .count = count}, config.repeats()).per_second();
   const Run two = run_with(2, count, config);
   const Run lots = run_with(many, count, config);
-  Table& table = report.add_table({"engines", "registration s", "tasks/s", "vs 2 engines", "herd/baseline"});
+  Table& table = report.add_table({"engines", "registration s", "tasks/s", "vs 2 engines", "herd/baseline",
+                                   "controller CPU us/task", "herd-bench CPU us/task"});
   for (const Run& r : {two, lots}) {
     table.add_row({grouped(r.engines), fixed(r.registration_s, 2), grouped(static_cast<uint64_t>(r.per_s)),
-                   fixed(r.per_s / two.per_s, 2), fixed(r.per_s / base, 2)});
+                   fixed(r.per_s / two.per_s, 2), fixed(r.per_s / base, 2), fixed(r.controller_us, 1),
+                   fixed(r.bench_us, 1)});
     report.json()["runs"].push_back({{"engines", r.engines},
                                      {"registration_s", rounded(r.registration_s, 3)},
                                      {"per_s", rounded(r.per_s, 0)},
-                                     {"ratio_to_baseline", rounded(r.per_s / base, 3)}});
+                                     {"ratio_to_baseline", rounded(r.per_s / base, 3)},
+                                     {"controller_cpu_us", rounded(r.controller_us, 2)},
+                                     {"bench_cpu_us", rounded(r.bench_us, 2)}});
   }
   report.note("cluster: herd cluster start --n 0 --hwm " + std::to_string(config.hwm) +
-              ", engines connected by herd-bench (one DEALER each, one thread); apply window " +
+              ", engines connected by herd-bench (one DEALER each, one thread, so herd-bench's CPU is "
+              "client and engines together); apply window " +
               grouped(config.window) + "; baseline: 2 worker processes, same window: " +
               grouped(static_cast<uint64_t>(base)) + " msgs/s");
   auto& j = report.json();
