@@ -2,6 +2,7 @@
 // no engine is connected; the controller's RSS before and after gives its
 // memory per queued task. Then 2 engines join and drain the queue, beside
 // the relay moving as many messages with 2 workers, all outstanding.
+#include <algorithm>
 #include <future>
 #include <numeric>
 #include <thread>
@@ -71,6 +72,9 @@ Report run_queue(const Config& config) {
   const auto status = client.status();
   check(status.tasks_failed == 0, std::to_string(status.tasks_failed) + " queued tasks failed");
   const uint64_t peak = process_memory(controller).peak_bytes;
+  uint64_t engine_rss = 0;  // an engine should not grow with the tasks it ran
+  for (const auto& e : status.engines)
+    if (e.state != "lost") engine_rss = std::max(engine_rss, process_memory(static_cast<pid_t>(e.pid)).rss_bytes);
 
   const double drain = static_cast<double>(count) / drain_s;
   Table& table = report.add_table({"", "value"});
@@ -78,6 +82,7 @@ Report run_queue(const Config& config) {
   table.add_row({"controller RSS queued, MB", fixed(static_cast<double>(after) / 1e6, 1)});
   table.add_row({"controller peak RSS, MB", fixed(static_cast<double>(peak) / 1e6, 1)});
   table.add_row({"bytes per queued task", fixed(per_task, 0)});
+  table.add_row({"engine RSS after the drain (largest), MB", fixed(static_cast<double>(engine_rss) / 1e6, 1)});
   table.add_row({"submit until all queued, s", fixed(submit_s, 2)});
   table.add_row({"drain (first to last result), s", fixed(drain_s, 2)});
   table.add_row({"drain incl. engine start, s", fixed(total_s, 2)});
@@ -93,6 +98,7 @@ Report run_queue(const Config& config) {
   j["controller_rss_before_bytes"] = before;
   j["controller_rss_queued_bytes"] = after;
   j["bytes_per_queued_task"] = rounded(per_task, 1);
+  j["engine_rss_after_bytes"] = engine_rss;
   j["drain_per_s"] = rounded(drain, 0);
   j["baseline_per_s"] = rounded(base, 0);
   j["drain_ratio"] = rounded(drain / base, 3);
