@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "config.hpp"
+#include "machine.hpp"
 #include "report.hpp"
 #include "scenarios/scenarios.hpp"
 
@@ -61,13 +62,21 @@ void print_summary(const std::vector<Outcome>& outcomes) {
   summary.print();
 }
 
+void print_machine(const char* when) {
+  std::printf("herd-bench %s: %u cores, %s, load average %.2f\n", when, core_count(), cpu_model().c_str(),
+              load_average());
+  std::fflush(stdout);
+}
+
 int run(const Config& config) {
+  print_machine("start");
   std::vector<Outcome> outcomes;
   for (const auto& scenario : kScenarios)
     if (config.scenario == "all" || config.scenario == scenario.name)
       outcomes.push_back(run_one(scenario, config));
   if (outcomes.empty()) throw std::invalid_argument("unknown scenario '" + config.scenario + "'");
   if (config.scenario == "all") print_summary(outcomes);
+  print_machine("end");
   for (const auto& o : outcomes)
     if (!o.error.empty()) return 1;
   return 0;
