@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <zmq.hpp>
@@ -18,13 +19,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kReplyTimeout = std::chrono::seconds(30);
 
+// Below this a request is one copied frame; above, its sequence number and
+// then the payload as a frame that shares one buffer, never copied (as
+// herd's client sends a large herd::Bytes argument).
+constexpr size_t kZeroCopyThreshold = 4096;
+
 // Sends `count` requests with at most `window` outstanding and checks that
-// each is answered once. Each request is a copy of `pattern` (as herd's
-// client copies an argument into its frame) led by its sequence number.
+// each is answered once. Each request leads with its sequence number.
 class Requester {
  public:
   Requester(zmq::socket_t& socket, size_t request_bytes)
-      : socket_(socket), pattern_(std::max<size_t>(request_bytes, sizeof(uint64_t)), 'x') {}
+      : socket_(socket),
+        pattern_(std::make_shared<const std::string>(std::max<size_t>(request_bytes, sizeof(uint64_t)), 'x')) {}
 
   void exchange(size_t count, size_t window, std::vector<double>* latencies_us) {
     std::vector<Clock::time_point> sent_at(count);
@@ -33,12 +39,8 @@ class Requester {
     std::vector<zmq::pollitem_t> items = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
     while (received < count) {
       for (; sent < count && sent - received < window; ++sent) {
-        zmq::message_t request(pattern_.size());
-        std::memcpy(request.data(), pattern_.data(), pattern_.size());
-        const uint64_t seq = sent;
-        std::memcpy(request.data(), &seq, sizeof seq);
         sent_at[sent] = Clock::now();
-        (void)socket_.send(request, zmq::send_flags::none);
+        send(sent);
       }
       if (zmq::poll(items, kReplyTimeout) == 0)
         throw std::runtime_error("baseline relay: no reply for 30 s (" + std::to_string(received) +
@@ -57,8 +59,24 @@ class Requester {
   }
 
  private:
+  void send(uint64_t seq) {
+    if (pattern_->size() < kZeroCopyThreshold) {
+      zmq::message_t request(pattern_->data(), pattern_->size());
+      std::memcpy(request.data(), &seq, sizeof seq);
+      (void)socket_.send(request, zmq::send_flags::none);
+      return;
+    }
+    zmq::message_t head(&seq, sizeof seq);
+    (void)socket_.send(head, zmq::send_flags::sndmore);
+    auto* keep = new std::shared_ptr<const std::string>(pattern_);
+    zmq::message_t payload(
+        const_cast<char*>(pattern_->data()), pattern_->size(),
+        [](void*, void* hint) { delete static_cast<std::shared_ptr<const std::string>*>(hint); }, keep);
+    (void)socket_.send(payload, zmq::send_flags::none);
+  }
+
   zmq::socket_t& socket_;
-  const std::string pattern_;
+  const std::shared_ptr<const std::string> pattern_;
 };
 
 }  // namespace

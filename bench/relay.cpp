@@ -118,11 +118,12 @@ class Broker {
   for (;;) {
     frames.clear();
     (void)zmq::recv_multipart(s, std::back_inserter(frames));
-    if (frames.size() != 2) continue;  // [client][request]
+    if (frames.size() < 2) continue;  // [client][request] or [client][sequence][payload]
     zmq::message_t reply(reply_bytes);
     std::memset(reply.data(), 0, reply_bytes);
     std::memcpy(reply.data(), frames[1].data(), std::min(kSeqBytes, frames[1].size()));
-    frames[1] = std::move(reply);
+    frames.resize(1);
+    frames.push_back(std::move(reply));
     (void)zmq::send_multipart(s, frames);
   }
 }

@@ -17,8 +17,8 @@ class RelayProcesses {
  public:
   // Forks the broker and `workers` workers. Must run while this process has
   // no ZeroMQ context (a forked child must not inherit one). Each worker
-  // answers a request with its first 8 bytes padded to `reply_bytes` (at
-  // least 8). Throws std::runtime_error if a helper cannot start.
+  // answers a request with the first 8 bytes of its first frame padded to
+  // `reply_bytes` (at least 8). Throws std::runtime_error if a helper cannot start.
   RelayProcesses(int workers, size_t reply_bytes);
   // Kills and reaps the helpers.
   ~RelayProcesses();
