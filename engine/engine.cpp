@@ -82,9 +82,11 @@ class Session {
   // A result goes on to the controller; STARTED notes are batched, one
   // message per loop turn however many tasks began.
   void on_executor_message(wire::Frames& frames) {
-    wire::Header header;
-    if (frames.size() == 1 && wire::unpack(frames[0], header) && header.type() == wire::STARTED) {
-      for (auto& ref : *header.mutable_tasks()) *started_.add_tasks() = std::move(ref);
+    uint64_t client, seq;
+    if (parse_started_note(frames, client, seq)) {
+      auto* ref = started_.add_tasks();
+      ref->set_client(client);
+      ref->set_seq(seq);
       return;
     }
     flush_started();  // a task's STARTED note always goes before its result

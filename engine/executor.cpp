@@ -3,6 +3,7 @@
 #include <cxxabi.h>
 #include <stdlib.h>
 
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <spdlog/spdlog.h>
@@ -78,13 +79,7 @@ void Executor::loop() {
     if (begin(in)) {
       // The controller learns that the task started, so that if this engine
       // dies, tasks that never began run elsewhere without using an attempt.
-      wire::Header started;
-      started.set_type(wire::STARTED);
-      auto* ref = started.add_tasks();
-      ref->set_client(in.client());
-      ref->set_seq(in.seq());
-      wire::Frames note;
-      note.push_back(wire::pack(started));
+      wire::Frames note = started_note(in.client(), in.seq());
       wire::send(pair, note);
       busy_ = true;
       result = execute(in, task);
@@ -96,6 +91,35 @@ void Executor::loop() {
     }
     if (!result.empty()) wire::send(pair, result);
   }
+}
+
+const detail::TaskEntry& Executor::lookup(const std::string& name) {
+  // Tasks are never unregistered, so the last entry stays valid; most runs
+  // are of the same task as the one before.
+  if (last_entry_.name != name || !last_entry_.function) {
+    detail::TaskEntry entry;
+    if (!detail::TaskRegistry::instance().find(name, entry)) entry = detail::TaskEntry{};
+    last_entry_ = std::move(entry);
+  }
+  return last_entry_;
+}
+
+wire::Frames started_note(uint64_t client, uint64_t seq) {
+  wire::Frames note;
+  note.emplace_back();  // empty: not a result
+  const uint64_t key[2] = {client, seq};
+  note.emplace_back(key, sizeof key);
+  return note;
+}
+
+bool parse_started_note(const wire::Frames& frames, uint64_t& client, uint64_t& seq) {
+  if (frames.size() != 2 || frames[0].size() != 0 || frames[1].size() != 2 * sizeof(uint64_t))
+    return false;
+  uint64_t key[2];
+  std::memcpy(key, frames[1].data(), sizeof key);
+  client = key[0];
+  seq = key[1];
+  return true;
 }
 
 bool Executor::begin(const wire::Header& in) {
@@ -127,8 +151,8 @@ wire::Frames Executor::execute(const wire::Header& in, wire::Frames& task) {
   out.set_items(in.items());
   out.set_started(wire::unix_now());
   Bytes result;
-  detail::TaskEntry entry;
-  if (!detail::TaskRegistry::instance().find(in.task(), entry)) {
+  const detail::TaskEntry& entry = lookup(in.task());
+  if (!entry.function) {
     set_error(out, wire::UNKNOWN_TASK, "herd::UnknownTask",
               "engine " + std::to_string(engine_id_) + " does not offer task '" + in.task() + "'");
   } else if (entry.signature != in.signature()) {

@@ -49,6 +49,8 @@ class Executor {
   void loop();
   // False if the task was cancelled before it began: it must not run.
   bool begin(const wire::Header& in);
+  // The registry's entry for `name`; an entry without a function if unknown.
+  const detail::TaskEntry& lookup(const std::string& name);
   wire::Frames execute(const wire::Header& in, wire::Frames& task);
   // Calls the task once; the failure, if it threw.
   static std::optional<wire::ItemFailure> call(const detail::TaskEntry& entry,
@@ -65,7 +67,13 @@ class Executor {
   std::mutex cancel_mutex_;
   Key current_{0, 0};        // the running task; guarded by cancel_mutex_
   std::set<Key> cancelled_;  // aborted before they began; guarded by cancel_mutex_
+  detail::TaskEntry last_entry_;  // executor thread only
   std::thread thread_;
 };
+
+// The executor tells the main thread that a task began with a small raw
+// message (an empty frame, then client and seq), cheaper than a header.
+wire::Frames started_note(uint64_t client, uint64_t seq);
+bool parse_started_note(const wire::Frames& frames, uint64_t& client, uint64_t& seq);
 
 }  // namespace herd::engine
