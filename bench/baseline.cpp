@@ -30,7 +30,8 @@ class Requester {
  public:
   Requester(zmq::socket_t& socket, size_t request_bytes)
       : socket_(socket),
-        pattern_(std::make_shared<const std::string>(std::max<size_t>(request_bytes, sizeof(uint64_t)), 'x')) {}
+        pattern_(std::make_shared<const std::string>(
+            std::max<size_t>(request_bytes, sizeof(uint64_t)), 'x')) {}
 
   void exchange(size_t count, size_t window, std::vector<double>* latencies_us) {
     std::vector<Clock::time_point> sent_at(count);
@@ -71,7 +72,8 @@ class Requester {
     auto* keep = new std::shared_ptr<const std::string>(pattern_);
     zmq::message_t payload(
         const_cast<char*>(pattern_->data()), pattern_->size(),
-        [](void*, void* hint) { delete static_cast<std::shared_ptr<const std::string>*>(hint); }, keep);
+        [](void*, void* hint) { delete static_cast<std::shared_ptr<const std::string>*>(hint); },
+        keep);
     (void)socket_.send(payload, zmq::send_flags::none);
   }
 

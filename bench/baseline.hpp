@@ -15,8 +15,8 @@ struct RelayParams {
   size_t window = 1;          // requests outstanding at most; 1 = sequential round trips
   size_t request_bytes = 16;  // at least 8: a sequence number leads every request
   size_t reply_bytes = 16;
-  size_t count = 1000;        // timed requests
-  size_t warmup = 100;        // sequential requests before timing starts
+  size_t count = 1000;  // timed requests
+  size_t warmup = 100;  // sequential requests before timing starts
 };
 
 struct RelayRun {
@@ -24,7 +24,9 @@ struct RelayRun {
   std::vector<double> latencies_us;  // per request, in completion order
   double seconds = 0;                // from the first timed send to the last reply
   CpuSplit cpu;                      // client, broker, workers over the timed requests
-  double per_second() const { return seconds > 0 ? static_cast<double>(params.count) / seconds : 0; }
+  double per_second() const {
+    return seconds > 0 ? static_cast<double>(params.count) / seconds : 0;
+  }
   // Request bytes per second, in MB (10^6 bytes).
   double mb_per_second() const {
     return per_second() * static_cast<double>(params.request_bytes) / 1e6;

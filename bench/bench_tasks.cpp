@@ -7,7 +7,8 @@ int noop(int x) { return x; }
 HERD_TASK(noop);
 
 int fail_at(int i, int bad) {
-  if (i == bad) throw std::runtime_error("fail_at: item " + std::to_string(i) + " fails on purpose");
+  if (i == bad)
+    throw std::runtime_error("fail_at: item " + std::to_string(i) + " fails on purpose");
   return i;
 }
 HERD_TASK(fail_at);

@@ -16,8 +16,7 @@ size_t positive(const std::string& flag, const char* text) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used == 0 || text[used] != '\0' || value == 0 ||
-      value > std::numeric_limits<unsigned>::max())
+  if (used == 0 || text[used] != '\0' || value == 0 || value > std::numeric_limits<unsigned>::max())
     throw std::invalid_argument(flag + " needs a positive integer, not '" + text + "'");
   return static_cast<size_t>(value);
 }
@@ -62,7 +61,8 @@ const char* usage() {
          "  --count N   the scenario's main task count\n"
          "  --window W  apply() calls outstanding at most (default 1000)\n"
          "  --hwm N     tasks outstanding per engine, given to the cluster (default 64)\n"
-         "  --repeat N  runs per rate measurement, the median reported (default 3; 1 with --small)\n";
+         "  --repeat N  runs per rate measurement, the median reported (default 3; 1 with "
+         "--small)\n";
 }
 
 }  // namespace herd::bench

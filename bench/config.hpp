@@ -12,7 +12,8 @@ struct Config {
   size_t count = 0;      // --count N: a scenario's main task count (0: its own)
   size_t window = 1000;  // --window W: apply() calls outstanding at most
   unsigned hwm = 64;     // --hwm N: tasks outstanding per engine, passed to the cluster
-  size_t repeat = 0;     // --repeat N: rate measurements repeated, the median kept (0: 3, 1 with --small)
+  size_t repeat =
+      0;  // --repeat N: rate measurements repeated, the median kept (0: 3, 1 with --small)
 
   // A scenario's count: --count if given, else `full` (÷100 with --small).
   size_t scaled(size_t full) const;

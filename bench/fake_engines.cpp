@@ -34,7 +34,8 @@ void send_header(zmq::socket_t& socket, const wire::Header& header) {
 // One engine's side of the protocol; its socket is polled by the owner.
 class Engine {
  public:
-  Engine(zmq::context_t& context, const std::string& url) : socket_(context, zmq::socket_type::dealer) {
+  Engine(zmq::context_t& context, const std::string& url)
+      : socket_(context, zmq::socket_type::dealer) {
     socket_.set(zmq::sockopt::linger, 100);  // let BYE out
     socket_.set(zmq::sockopt::sndhwm, 0);
     socket_.set(zmq::sockopt::rcvhwm, 0);

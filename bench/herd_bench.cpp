@@ -41,7 +41,8 @@ Outcome run_one(const Scenario& scenario, const Config& config) {
 
 void print_summary(const std::vector<Outcome>& outcomes) {
   Report summary("all", "summary");
-  Table& table = summary.add_table({"scenario", "seconds", "result", "target", "value", "limit", "met"});
+  Table& table =
+      summary.add_table({"scenario", "seconds", "result", "target", "value", "limit", "met"});
   double total = 0;
   for (const auto& o : outcomes) {
     total += o.seconds;
@@ -49,8 +50,8 @@ void print_summary(const std::vector<Outcome>& outcomes) {
     if (o.targets.empty()) table.add_row({o.scenario, fixed(o.seconds, 1), result, "", "", "", ""});
     for (size_t i = 0; i < o.targets.size(); ++i) {
       const Target& t = o.targets[i];
-      table.add_row({i == 0 ? o.scenario : "", i == 0 ? fixed(o.seconds, 1) : "", i == 0 ? result : "",
-                     t.name, fixed(t.value, 3),
+      table.add_row({i == 0 ? o.scenario : "", i == 0 ? fixed(o.seconds, 1) : "",
+                     i == 0 ? result : "", t.name, fixed(t.value, 3),
                      (t.kind == Target::Kind::kAtMost ? "<= " : ">= ") + fixed(t.limit, 1),
                      t.met() ? "yes" : "NO"});
     }
@@ -63,8 +64,8 @@ void print_summary(const std::vector<Outcome>& outcomes) {
 }
 
 void print_machine(const char* when) {
-  std::printf("herd-bench %s: %u cores, %s, load average %.2f\n", when, core_count(), cpu_model().c_str(),
-              load_average());
+  std::printf("herd-bench %s: %u cores, %s, load average %.2f\n", when, core_count(),
+              cpu_model().c_str(), load_average());
   std::fflush(stdout);
 }
 

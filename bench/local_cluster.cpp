@@ -26,7 +26,8 @@ std::string run(const std::string& command) {
 // Each cluster names its own HERD_DIR, so two clusters never mix; no
 // command may hang the bench.
 std::string herd_command(const std::filesystem::path& dir, const std::string& args) {
-  return "HERD_DIR='" + dir.string() + "' timeout 120 " + HERD_BIN + " " + args + " --log-level warn";
+  return "HERD_DIR='" + dir.string() + "' timeout 120 " + HERD_BIN + " " + args +
+         " --log-level warn";
 }
 
 }  // namespace
@@ -37,7 +38,7 @@ LocalCluster::LocalCluster(int engines, unsigned hwm) : engines_(engines), hwm_(
   dir_ = templ;
   try {
     run(herd_command(dir_, "cluster start --daemonize --n " + std::to_string(engines) + " --hwm " +
-                     std::to_string(hwm) + " --load " HERD_BENCH_TASKS + kStartTimeout));
+                               std::to_string(hwm) + " --load " HERD_BENCH_TASKS + kStartTimeout));
   } catch (...) {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
@@ -58,7 +59,7 @@ LocalCluster::~LocalCluster() {
 
 void LocalCluster::add_engines(int n) {
   run(herd_command(dir_, "cluster engines --n " + std::to_string(n) + " --load " HERD_BENCH_TASKS +
-                   kStartTimeout));
+                             kStartTimeout));
 }
 
 std::string LocalCluster::describe() const {

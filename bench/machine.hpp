@@ -7,7 +7,7 @@
 namespace herd::bench {
 
 unsigned core_count();
-std::string cpu_model();    // "model name" from /proc/cpuinfo
-double load_average();      // the 1-minute figure from /proc/loadavg
+std::string cpu_model();  // "model name" from /proc/cpuinfo
+double load_average();    // the 1-minute figure from /proc/loadavg
 
 }  // namespace herd::bench

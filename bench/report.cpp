@@ -55,7 +55,8 @@ void Report::print() const {
   for (const auto& line : notes_) std::printf("  %s\n", line.c_str());
   for (const auto& t : targets_)
     std::printf("  target %-40s %10.3f %s %-8g %s\n", t.name.c_str(), t.value,
-                t.kind == Target::Kind::kAtMost ? "<=" : ">=", t.limit, t.met() ? "met" : "NOT MET");
+                t.kind == Target::Kind::kAtMost ? "<=" : ">=", t.limit,
+                t.met() ? "met" : "NOT MET");
   std::printf("%s\n", json_.dump().c_str());
   std::fflush(stdout);
 }

@@ -17,7 +17,8 @@ inline LatencySummary summarize(std::vector<double> samples_us) {
   if (samples_us.empty()) return s;
   std::sort(samples_us.begin(), samples_us.end());
   auto at = [&](double q) {
-    return samples_us[std::min(samples_us.size() - 1, static_cast<size_t>(q * static_cast<double>(samples_us.size())))];
+    return samples_us[std::min(samples_us.size() - 1,
+                               static_cast<size_t>(q * static_cast<double>(samples_us.size())))];
   };
   s.p50_us = at(0.50);
   s.p99_us = at(0.99);

@@ -25,7 +25,8 @@ double apply_noops(const LoadBalancedView& view, size_t count, size_t window) {
   int expected = 0;
   auto collect_oldest = [&] {
     const int got = outstanding.front().get(kEach);
-    check(got == expected, "noop(" + std::to_string(expected) + ") returned " + std::to_string(got));
+    check(got == expected,
+          "noop(" + std::to_string(expected) + ") returned " + std::to_string(got));
     outstanding.pop_front();
     ++expected;
   };
@@ -44,8 +45,8 @@ double map_noops(const LoadBalancedView& view, size_t count) {
   const auto t0 = Clock::now();
   const std::vector<int> results = view.map(noop, inputs).get(result_timeout(count));
   const double seconds = seconds_since(t0);
-  check(results.size() == count, "map returned " + std::to_string(results.size()) + " results for " +
-                                     std::to_string(count) + " inputs");
+  check(results.size() == count, "map returned " + std::to_string(results.size()) +
+                                     " results for " + std::to_string(count) + " inputs");
   for (size_t i = 0; i < count; ++i)
     check(results[i] == inputs[i], "map result " + std::to_string(i) + " is " +
                                        std::to_string(results[i]) + ": out of input order");

@@ -76,15 +76,17 @@ Report run_engines(const Config& config) {
   Report report("engines", grouped(many) + " engine connections from this process, then " +
                                grouped(count) + " no-op apply() calls over them");
   const double base =
-      median_relay_run({.workers = 2, .window = config.window, .count = count}, config.repeats()).per_second();
+      median_relay_run({.workers = 2, .window = config.window, .count = count}, config.repeats())
+          .per_second();
   const Run two = run_with(2, count, config);
   const Run lots = run_with(many, count, config);
-  Table& table = report.add_table({"engines", "registration s", "tasks/s", "vs 2 engines", "herd/baseline",
-                                   "controller CPU us/task", "herd-bench CPU us/task"});
+  Table& table =
+      report.add_table({"engines", "registration s", "tasks/s", "vs 2 engines", "herd/baseline",
+                        "controller CPU us/task", "herd-bench CPU us/task"});
   for (const Run& r : {two, lots}) {
-    table.add_row({grouped(r.engines), fixed(r.registration_s, 2), grouped(static_cast<uint64_t>(r.per_s)),
-                   fixed(r.per_s / two.per_s, 2), fixed(r.per_s / base, 2), fixed(r.controller_us, 1),
-                   fixed(r.bench_us, 1)});
+    table.add_row({grouped(r.engines), fixed(r.registration_s, 2),
+                   grouped(static_cast<uint64_t>(r.per_s)), fixed(r.per_s / two.per_s, 2),
+                   fixed(r.per_s / base, 2), fixed(r.controller_us, 1), fixed(r.bench_us, 1)});
     report.json()["runs"].push_back({{"engines", r.engines},
                                      {"registration_s", rounded(r.registration_s, 3)},
                                      {"per_s", rounded(r.per_s, 0)},
@@ -92,18 +94,19 @@ Report run_engines(const Config& config) {
                                      {"controller_cpu_us", rounded(r.controller_us, 2)},
                                      {"bench_cpu_us", rounded(r.bench_us, 2)}});
   }
-  report.note("cluster: herd cluster start --n 0 --hwm " + std::to_string(config.hwm) +
-              ", engines connected by herd-bench (one DEALER each, one thread, so herd-bench's CPU is "
-              "client and engines together); apply window " +
-              grouped(config.window) + "; baseline: 2 worker processes, same window: " +
-              grouped(static_cast<uint64_t>(base)) + " msgs/s");
+  report.note(
+      "cluster: herd cluster start --n 0 --hwm " + std::to_string(config.hwm) +
+      ", engines connected by herd-bench (one DEALER each, one thread, so herd-bench's CPU is "
+      "client and engines together); apply window " +
+      grouped(config.window) + "; baseline: 2 worker processes, same window: " +
+      grouped(static_cast<uint64_t>(base)) + " msgs/s");
   auto& j = report.json();
   j["count"] = count;
   j["window"] = config.window;
   j["hwm"] = config.hwm;
   j["baseline_per_s"] = rounded(base, 0);
-  report.add_target({grouped(many) + " engines registration s", lots.registration_s,
-                     Target::Kind::kAtMost, 10});
+  report.add_target(
+      {grouped(many) + " engines registration s", lots.registration_s, Target::Kind::kAtMost, 10});
   report.add_target({grouped(many) + " engines tasks/s vs 2 engines", lots.per_s / two.per_s,
                      Target::Kind::kAtLeast, 0.5});
   return report;

@@ -26,7 +26,8 @@ std::vector<double> herd_round_trips(const LoadBalancedView& lb, size_t count) {
 }
 
 void add_row(Table& table, const char* who, const LatencySummary& s) {
-  table.add_row({who, fixed(s.p50_us, 1), fixed(s.p99_us, 1), fixed(s.p999_us, 1), fixed(s.mean_us, 1)});
+  table.add_row(
+      {who, fixed(s.p50_us, 1), fixed(s.p99_us, 1), fixed(s.p999_us, 1), fixed(s.mean_us, 1)});
 }
 
 }  // namespace
@@ -60,7 +61,8 @@ Report run_latency(const Config& config) {
   j["baseline_p99_us"] = rounded(base.p99_us, 1);
   j["baseline_p999_us"] = rounded(base.p999_us, 1);
   j["p50_ratio"] = rounded(herd.p50_us / base.p50_us, 2);
-  report.add_target({"latency p50 herd/baseline", herd.p50_us / base.p50_us, Target::Kind::kAtMost, 2});
+  report.add_target(
+      {"latency p50 herd/baseline", herd.p50_us / base.p50_us, Target::Kind::kAtMost, 2});
   return report;
 }
 

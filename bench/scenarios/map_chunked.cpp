@@ -43,10 +43,12 @@ std::string check_failing_item(const LoadBalancedView& lb, size_t items) {
 
 Report run_map_chunked(const Config& config) {
   const size_t count = config.scaled(1'000'000);
-  Report report("map-chunked", grouped(count) + " no-op items through map() with automatic chunking, " +
+  Report report("map-chunked", grouped(count) +
+                                   " no-op items through map() with automatic chunking, " +
                                    std::to_string(kEngines) + " engines");
   const double base =
-      median_relay_run({.workers = kEngines, .window = count, .count = count}, config.repeats()).per_second();
+      median_relay_run({.workers = kEngines, .window = count, .count = count}, config.repeats())
+          .per_second();
   LocalCluster cluster(kEngines, config.hwm);
   double herd = 0;
   std::string failing;
@@ -55,13 +57,15 @@ Report run_map_chunked(const Config& config) {
     client.wait_for_engines(kEngines, std::chrono::seconds(30));
     const auto lb = client.load_balanced_view();
     map_noops(lb, std::min<size_t>(count, 10'000));  // warm up
-    herd = median_of(config.repeats(), [&] { return static_cast<double>(count) / map_noops(lb, count); });
+    herd = median_of(config.repeats(),
+                     [&] { return static_cast<double>(count) / map_noops(lb, count); });
     failing = check_failing_item(lb, std::clamp<size_t>(count, 8, 10'000));
   }
   Table& table = report.add_table({"", "items/s", "seconds"});
   table.add_row({"baseline (1 msg/item)", grouped(static_cast<uint64_t>(base)),
                  fixed(static_cast<double>(count) / base, 2)});
-  table.add_row({"herd map", grouped(static_cast<uint64_t>(herd)), fixed(static_cast<double>(count) / herd, 2)});
+  table.add_row({"herd map", grouped(static_cast<uint64_t>(herd)),
+                 fixed(static_cast<double>(count) / herd, 2)});
   table.add_row({"herd/baseline", fixed(herd / base, 2), ""});
   report.note("cluster: " + cluster.describe() + "; baseline: " + std::to_string(kEngines) +
               " workers, all " + grouped(count) + " messages outstanding, 16 B");

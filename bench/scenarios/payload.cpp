@@ -37,15 +37,16 @@ Run run_tasks(const std::string& kind, const Config& config, size_t expected, Su
   const pid_t controller = static_cast<pid_t>(client.status().controller_pid);
   Run run{kind, 0, 0};
   run.seconds = 1 / median_of(config.repeats(), [&] {
-    const auto t0 = std::chrono::steady_clock::now();
-    std::vector<AsyncResult<size_t>> results;
-    for (size_t i = 0; i < kTasks; ++i) results.push_back(submit(lb));
-    for (const auto& r : results) {
-      const size_t got = r.get(result_timeout(kTasks * 100));
-      check(got == expected, kind + " task saw " + std::to_string(got) + " items, not " + std::to_string(expected));
-    }
-    return 1 / seconds_since(t0);
-  });
+                  const auto t0 = std::chrono::steady_clock::now();
+                  std::vector<AsyncResult<size_t>> results;
+                  for (size_t i = 0; i < kTasks; ++i) results.push_back(submit(lb));
+                  for (const auto& r : results) {
+                    const size_t got = r.get(result_timeout(kTasks * 100));
+                    check(got == expected, kind + " task saw " + std::to_string(got) +
+                                               " items, not " + std::to_string(expected));
+                  }
+                  return 1 / seconds_since(t0);
+                });
   run.controller_peak = process_memory(controller).peak_bytes;
   return run;
 }
@@ -55,21 +56,27 @@ Run run_tasks(const std::string& kind, const Config& config, size_t expected, Su
 Report run_payload(const Config& config) {
   const size_t payload = payload_bytes(config);
   Report report("payload", std::to_string(kTasks) + " tasks of " + grouped(payload) +
-                               " bytes each, all submitted at once, " + std::to_string(kEngines) + " engines");
+                               " bytes each, all submitted at once, " + std::to_string(kEngines) +
+                               " engines");
   // herd's client keeps max_bytes_in_flight of payload at the controller:
   // that many messages are the window the relay gets.
   const size_t in_flight = ClientOptions{}.max_bytes_in_flight;
   const size_t window = std::clamp<size_t>(in_flight / payload, 1, kTasks);
-  const RelayRun base = median_relay_run(
-      {.workers = kEngines, .window = window, .request_bytes = payload, .count = kTasks, .warmup = 2},
-      config.repeats());
+  const RelayRun base = median_relay_run({.workers = kEngines,
+                                          .window = window,
+                                          .request_bytes = payload,
+                                          .count = kTasks,
+                                          .warmup = 2},
+                                         config.repeats());
   std::vector<Run> runs;
   const Bytes bytes(std::vector<std::byte>(payload, std::byte{7}));
-  runs.push_back(run_tasks("herd::Bytes", config, payload,
-                           [&](const LoadBalancedView& lb) { return lb.apply(payload_size, bytes); }));
+  runs.push_back(run_tasks("herd::Bytes", config, payload, [&](const LoadBalancedView& lb) {
+    return lb.apply(payload_size, bytes);
+  }));
   const std::vector<double> doubles(payload / sizeof(double), 1.5);
-  runs.push_back(run_tasks("std::vector<double>", config, doubles.size(),
-                           [&](const LoadBalancedView& lb) { return lb.apply(vector_size, doubles); }));
+  runs.push_back(
+      run_tasks("std::vector<double>", config, doubles.size(),
+                [&](const LoadBalancedView& lb) { return lb.apply(vector_size, doubles); }));
 
   const double payload_d = static_cast<double>(payload);
   const double total_mb = static_cast<double>(kTasks) * payload_d / 1e6;
@@ -79,16 +86,17 @@ Report run_payload(const Config& config) {
   for (const auto& r : runs) {
     const double mb_s = total_mb / r.seconds;
     const double peak = static_cast<double>(r.controller_peak);
-    table.add_row({r.kind, fixed(mb_s, 0), fixed(r.seconds, 2), fixed(mb_s / base.mb_per_second(), 2),
-                   fixed(peak / 1e6, 1), fixed(peak / payload_d, 2)});
+    table.add_row({r.kind, fixed(mb_s, 0), fixed(r.seconds, 2),
+                   fixed(mb_s / base.mb_per_second(), 2), fixed(peak / 1e6, 1),
+                   fixed(peak / payload_d, 2)});
     report.json()["runs"].push_back({{"kind", r.kind},
                                      {"mb_per_s", rounded(mb_s, 1)},
                                      {"ratio", rounded(mb_s / base.mb_per_second(), 3)},
                                      {"controller_peak_rss_bytes", r.controller_peak}});
-    report.add_target({r.kind + " MB/s herd/baseline", mb_s / base.mb_per_second(),
-                       Target::Kind::kAtLeast, 0.5});
-    report.add_target({r.kind + " controller peak RSS/payload", peak / payload_d,
-                       Target::Kind::kAtMost, 3});
+    report.add_target(
+        {r.kind + " MB/s herd/baseline", mb_s / base.mb_per_second(), Target::Kind::kAtLeast, 0.5});
+    report.add_target(
+        {r.kind + " controller peak RSS/payload", peak / payload_d, Target::Kind::kAtMost, 3});
   }
   report.note("cluster: herd cluster start --n 2 --hwm " + std::to_string(config.hwm) +
               " (one per kind); baseline: 2 workers, window " + std::to_string(window) +

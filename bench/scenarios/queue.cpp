@@ -30,8 +30,8 @@ void wait_for_queue(Client& client, size_t count) {
     if (depth >= count) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  throw BenchFailure("the controller queued " + std::to_string(depth) + " of " + std::to_string(count) +
-                     " tasks in time");
+  throw BenchFailure("the controller queued " + std::to_string(depth) + " of " +
+                     std::to_string(count) + " tasks in time");
 }
 
 }  // namespace
@@ -41,7 +41,8 @@ Report run_queue(const Config& config) {
   Report report("queue", grouped(count) + " no-op tasks queued with no engine, then drained by " +
                              std::to_string(kEngines) + " engines");
   const double base =
-      median_relay_run({.workers = kEngines, .window = count, .count = count}, config.repeats()).per_second();
+      median_relay_run({.workers = kEngines, .window = count, .count = count}, config.repeats())
+          .per_second();
   LocalCluster cluster(0, config.hwm);
   Client client(cluster.client_file());
   const pid_t controller = static_cast<pid_t>(client.status().controller_pid);
@@ -54,7 +55,8 @@ Report run_queue(const Config& config) {
   wait_for_queue(client, count);
   const double submit_s = seconds_since(t_submit);
   const uint64_t after = process_memory(controller).rss_bytes;
-  const double per_task = (static_cast<double>(after) - static_cast<double>(before)) / static_cast<double>(count);
+  const double per_task =
+      (static_cast<double>(after) - static_cast<double>(before)) / static_cast<double>(count);
 
   // The first result may come before `herd cluster engines` returns: a
   // thread of its own notes when.
@@ -68,13 +70,15 @@ Report run_queue(const Config& config) {
   const auto t_first = first_result.get();
   const double drain_s = seconds_since(t_first), total_s = seconds_since(t_engines);
   for (size_t i = 0; i < count; ++i)
-    check(results[i] == inputs[i], "queued task " + std::to_string(i) + " returned " + std::to_string(results[i]));
+    check(results[i] == inputs[i],
+          "queued task " + std::to_string(i) + " returned " + std::to_string(results[i]));
   const auto status = client.status();
   check(status.tasks_failed == 0, std::to_string(status.tasks_failed) + " queued tasks failed");
   const uint64_t peak = process_memory(controller).peak_bytes;
   uint64_t engine_rss = 0;  // an engine should not grow with the tasks it ran
   for (const auto& e : status.engines)
-    if (e.state != "lost") engine_rss = std::max(engine_rss, process_memory(static_cast<pid_t>(e.pid)).rss_bytes);
+    if (e.state != "lost")
+      engine_rss = std::max(engine_rss, process_memory(static_cast<pid_t>(e.pid)).rss_bytes);
 
   const double drain = static_cast<double>(count) / drain_s;
   Table& table = report.add_table({"", "value"});
@@ -82,12 +86,14 @@ Report run_queue(const Config& config) {
   table.add_row({"controller RSS queued, MB", fixed(static_cast<double>(after) / 1e6, 1)});
   table.add_row({"controller peak RSS, MB", fixed(static_cast<double>(peak) / 1e6, 1)});
   table.add_row({"bytes per queued task", fixed(per_task, 0)});
-  table.add_row({"engine RSS after the drain (largest), MB", fixed(static_cast<double>(engine_rss) / 1e6, 1)});
+  table.add_row({"engine RSS after the drain (largest), MB",
+                 fixed(static_cast<double>(engine_rss) / 1e6, 1)});
   table.add_row({"submit until all queued, s", fixed(submit_s, 2)});
   table.add_row({"drain (first to last result), s", fixed(drain_s, 2)});
   table.add_row({"drain incl. engine start, s", fixed(total_s, 2)});
   table.add_row({"drain rate, tasks/s", grouped(static_cast<uint64_t>(drain))});
-  table.add_row({"baseline msgs/s (2 workers, all outstanding)", grouped(static_cast<uint64_t>(base))});
+  table.add_row(
+      {"baseline msgs/s (2 workers, all outstanding)", grouped(static_cast<uint64_t>(base))});
   table.add_row({"drain rate herd/baseline", fixed(drain / base, 2)});
   report.note("cluster: herd cluster start --n 0 --hwm " + std::to_string(config.hwm) +
               ", then herd cluster engines --n 2; tasks: map(noop) with chunksize=1");

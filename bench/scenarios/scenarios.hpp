@@ -25,7 +25,7 @@ struct Scenario {
 
 // In the order `all` runs them.
 inline constexpr Scenario kScenarios[] = {
-    {"baseline", run_baseline},   {"latency", run_latency}, {"throughput", run_throughput},
+    {"baseline", run_baseline},       {"latency", run_latency}, {"throughput", run_throughput},
     {"map-chunked", run_map_chunked}, {"payload", run_payload}, {"queue", run_queue},
     {"engines", run_engines},
 };

@@ -55,7 +55,8 @@ void add_json(Report& report, const Run& r) {
   const double per = 1e6 / static_cast<double>(r.herd_tasks);
   for (const auto& g : r.herd_cpu.groups()) j["herd_cpu_us"][g.name] = rounded(g.seconds * per, 2);
   const double base_per = 1e6 / static_cast<double>(r.base.params.count);
-  for (const auto& g : r.base.cpu.groups()) j["baseline_cpu_us"][g.name] = rounded(g.seconds * base_per, 2);
+  for (const auto& g : r.base.cpu.groups())
+    j["baseline_cpu_us"][g.name] = rounded(g.seconds * base_per, 2);
   report.json()["runs"].push_back(std::move(j));
 }
 
@@ -67,8 +68,10 @@ Report run_throughput(const Config& config) {
   std::vector<Run> runs;
   for (int engines : {2, 4}) {
     // The relay runs first: it forks, and must do so before the client exists.
-    RelayRun base_window = median_relay_run({.workers = engines, .window = config.window, .count = count}, repeat);
-    RelayRun base_all = median_relay_run({.workers = engines, .window = count, .count = count}, repeat);
+    RelayRun base_window =
+        median_relay_run({.workers = engines, .window = config.window, .count = count}, repeat);
+    RelayRun base_all =
+        median_relay_run({.workers = engines, .window = count, .count = count}, repeat);
     LocalCluster cluster(engines, config.hwm);
     Client client(cluster.client_file());
     client.wait_for_engines(static_cast<size_t>(engines), std::chrono::seconds(30));
@@ -77,20 +80,25 @@ Report run_throughput(const Config& config) {
     const double n = static_cast<double>(count);
     CpuSplit apply_cpu = herd_processes(client), map_cpu = apply_cpu;
     apply_cpu.start();
-    const double apply = median_of(repeat, [&] { return n / apply_noops(lb, count, config.window); });
+    const double apply =
+        median_of(repeat, [&] { return n / apply_noops(lb, count, config.window); });
     apply_cpu.stop();
     const auto one_each = lb.with({.chunksize = 1});
     map_cpu.start();
     const double map = median_of(repeat, [&] { return n / map_noops(one_each, count); });
     map_cpu.stop();
-    runs.push_back({engines, "apply", config.window, apply, apply_cpu, count * repeat, std::move(base_window)});
-    runs.push_back({engines, "map chunksize=1", count, map, map_cpu, count * repeat, std::move(base_all)});
+    runs.push_back({engines, "apply", config.window, apply, apply_cpu, count * repeat,
+                    std::move(base_window)});
+    runs.push_back(
+        {engines, "map chunksize=1", count, map, map_cpu, count * repeat, std::move(base_all)});
   }
-  Table& rates = report.add_table({"engines", "mode", "window", "herd tasks/s", "baseline msgs/s", "herd/baseline"});
-  Table& cpu = report.add_table({"CPU us per task", "", "client", "controller|broker",
-                                 "engines|workers", "total"});
+  Table& rates = report.add_table(
+      {"engines", "mode", "window", "herd tasks/s", "baseline msgs/s", "herd/baseline"});
+  Table& cpu = report.add_table(
+      {"CPU us per task", "", "client", "controller|broker", "engines|workers", "total"});
   for (const auto& r : runs) {
-    rates.add_row({std::to_string(r.engines), r.mode, grouped(r.window), grouped(static_cast<uint64_t>(r.herd_per_s)),
+    rates.add_row({std::to_string(r.engines), r.mode, grouped(r.window),
+                   grouped(static_cast<uint64_t>(r.herd_per_s)),
                    grouped(static_cast<uint64_t>(r.base.per_second())), fixed(r.ratio(), 2)});
     const std::string label = std::to_string(r.engines) + " engines, " + r.mode;
     std::vector<std::string> herd_row = {label, "herd"}, base_row = {"", "baseline"};
@@ -105,7 +113,8 @@ Report run_throughput(const Config& config) {
               std::to_string(repeat) + " runs");
   report.json()["count"] = count;
   report.json()["hwm"] = config.hwm;
-  report.add_target({"apply 2 engines herd/baseline", runs[0].ratio(), Target::Kind::kAtLeast, 0.5});
+  report.add_target(
+      {"apply 2 engines herd/baseline", runs[0].ratio(), Target::Kind::kAtLeast, 0.5});
   return report;
 }
 
