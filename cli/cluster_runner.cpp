@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "death_notice.hpp"
 #include "herd/client.hpp"
 #include "herd/error.hpp"
 #include "logging.hpp"
@@ -25,6 +26,8 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kFilePoll{50};
 constexpr milliseconds kStatusPoll{100};
+// The longest the supervisor sleeps between looks at its children and the
+// stop flag; a child's exit wakes it at once.
 constexpr milliseconds kSupervisePoll{100};
 constexpr milliseconds kMaxStatusWait{1000};
 // A controller silent this long fails the pending status request early.
@@ -111,13 +114,25 @@ size_t wait_for_engines(Supervisor& supervisor, const ClusterPlan& plan, Clock::
   }
 }
 
-// Watches the children, restarting engines that die, and returns the exit
-// code once told to stop or once there is nothing left to watch.
-int supervise(Supervisor& supervisor, const std::atomic<bool>& stop) {
+void report_exit(const Supervisor::Exit& exit) {
+  if (exit.recycled())
+    spdlog::info("{} (pid {}) was recycled by the controller", Supervisor::name(exit.slot),
+                 exit.slot.pid);
+  else
+    spdlog::warn("{} (pid {}) {}", Supervisor::name(exit.slot), exit.slot.pid,
+                 describe_exit(exit.wait_status));
+}
+
+// Watches the children, telling the controller at once of engines that die
+// and restarting them, and returns the exit code once told to stop or once
+// there is nothing left to watch.
+int supervise(Supervisor& supervisor, DeathNotice& notice, const std::atomic<bool>& stop) {
+  watch_children();
   while (!stop) {
     for (const auto& exit : supervisor.reap()) {
-      spdlog::warn("{} (pid {}) {}", Supervisor::name(exit.slot), exit.slot.pid,
-                   describe_exit(exit.wait_status));
+      if (exit.slot.role == Role::kEngine && exit.died())
+        notice.send(exit.slot.pid, exit_cause(exit.wait_status));
+      report_exit(exit);
       if (exit.slot.role == Role::kController) {
         spdlog::error("the controller is gone: stopping the cluster");
         return 1;
@@ -132,7 +147,7 @@ int supervise(Supervisor& supervisor, const std::atomic<bool>& stop) {
       spdlog::info("every process of this supervisor has exited");
       return 0;
     }
-    std::this_thread::sleep_for(kSupervisePoll);
+    wait_for_child(kSupervisePoll);
   }
   spdlog::info("stopping on signal");
   return 0;
@@ -164,7 +179,10 @@ int supervise_plan(const ClusterPlan& plan, StartupReport& report, const std::at
     supervisor.stop_all(cleanup);
     throw;
   }
-  const int code = supervise(supervisor, stop);
+  // After the fork of a daemon and after the startup's client is gone.
+  DeathNotice notice(plan.profile.client_file());
+  notice.connect();
+  const int code = supervise(supervisor, notice, stop);
   supervisor.stop_all(kStopGrace);
   return code;
 }

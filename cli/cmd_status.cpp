@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "commands.hpp"
 #include "herd/client.hpp"
@@ -31,7 +32,8 @@ Json to_json(const std::string& profile, const herd::ClusterStatus& s) {
                        {"pid", e.pid},
                        {"state", e.state},
                        {"tasks_done", e.tasks_done},
-                       {"restarts", e.restarts}});
+                       {"restarts", e.restarts},
+                       {"lost_reason", e.lost_reason}});
   return {{"profile", profile},
           {"controller",
            {{"pid", s.controller_pid}, {"client_url", s.client_url}, {"engine_url", s.engine_url}}},
@@ -52,11 +54,15 @@ void print_table(const std::string& profile, const herd::ClusterStatus& s) {
   if (s.engines.empty()) return;
   size_t host_width = 4;
   for (const auto& e : s.engines) host_width = std::max(host_width, e.host.size());
-  fmt::print("\n{:>4}  {:<{}}  {:>8}  {:<5}  {:>10}  {:>8}\n", "ID", "HOST", host_width, "PID",
-             "STATE", "TASKS DONE", "RESTARTS");
-  for (const auto& e : s.engines)
-    fmt::print("{:>4}  {:<{}}  {:>8}  {:<5}  {:>10}  {:>8}\n", e.id, e.host, host_width, e.pid,
-               e.state, e.tasks_done, e.restarts);
+  // A lost engine's reason ends its line; live engines leave it out.
+  fmt::print("\n{:>4}  {:<{}}  {:>8}  {:<5}  {:>10}  {:>8}  {}\n", "ID", "HOST", host_width, "PID",
+             "STATE", "TASKS DONE", "RESTARTS", "LOST REASON");
+  for (const auto& e : s.engines) {
+    std::string line = fmt::format("{:>4}  {:<{}}  {:>8}  {:<5}  {:>10}  {:>8}", e.id, e.host,
+                                   host_width, e.pid, e.state, e.tasks_done, e.restarts);
+    if (!e.lost_reason.empty()) line += "  " + e.lost_reason;
+    fmt::print("{}\n", line);
+  }
 }
 
 }  // namespace

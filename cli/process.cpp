@@ -144,11 +144,15 @@ std::optional<int> try_reap(pid_t child) {
 }
 
 std::string describe_exit(int wait_status) {
+  return WIFSIGNALED(wait_status) ? "was " + exit_cause(wait_status) : exit_cause(wait_status);
+}
+
+std::string exit_cause(int wait_status) {
   if (WIFEXITED(wait_status)) return "exited with code " + std::to_string(WEXITSTATUS(wait_status));
   if (WIFSIGNALED(wait_status)) {
-    const char* name = ::sigabbrev_np(WTERMSIG(wait_status));
-    return std::string("was killed by ") +
-           (name ? std::string("SIG") + name : "signal " + std::to_string(WTERMSIG(wait_status)));
+    const int sig = WTERMSIG(wait_status);
+    const char* name = ::sigabbrev_np(sig);
+    return name ? "killed by SIG" + std::string(name) : "killed by signal " + std::to_string(sig);
   }
   return "stopped";
 }

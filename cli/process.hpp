@@ -30,6 +30,8 @@ bool is_herd_process(pid_t pid);
 std::optional<int> try_reap(pid_t child);
 // "exited with code 1", "was killed by SIGKILL".
 std::string describe_exit(int wait_status);
+// The same without "was": "exited with code 1", "killed by SIGKILL".
+std::string exit_cause(int wait_status);
 
 // SIGTERM to each, up to `grace` for them to exit, then SIGKILL to the rest;
 // returns once all are gone (at most ~1 s after the grace). `children` are

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "engine/engine.hpp"
 #include "process.hpp"
 
 namespace herd::cli {
@@ -25,13 +26,18 @@ constexpr milliseconds kMaxBackoff{10'000};
 constexpr int kCleanExit = 0;
 constexpr int kRefusedExit = 2;
 
-bool died(int wait_status) {
+}  // namespace
+
+bool Supervisor::Exit::died() const {
   if (!WIFEXITED(wait_status)) return true;
   const int code = WEXITSTATUS(wait_status);
   return code != kCleanExit && code != kRefusedExit;
 }
 
-}  // namespace
+bool Supervisor::Exit::recycled() const {
+  return slot.role == Role::kEngine && WIFEXITED(wait_status) &&
+         WEXITSTATUS(wait_status) == herd::engine::kRecycledExitCode;
+}
 
 Supervisor::Supervisor(herd::Profile profile, std::string log_level)
     : profile_(std::move(profile)), log_level_(std::move(log_level)) {
@@ -103,8 +109,12 @@ std::vector<Supervisor::Exit> Supervisor::reap() {
 
 std::optional<milliseconds> Supervisor::schedule_restart(const Exit& exit) {
   Slot& slot = slots_.at(exit.slot_id);
-  if (slot.role != Role::kEngine || slot.pid != 0 || !died(exit.wait_status)) return std::nullopt;
+  if (slot.role != Role::kEngine || slot.pid != 0 || !exit.died()) return std::nullopt;
   const auto now = Clock::now();
+  if (exit.recycled()) {
+    slot.restart_at = now;
+    return milliseconds(0);
+  }
   slot.quick_failures = now - slot.started < kQuickFailure ? slot.quick_failures + 1 : 0;
   if (slot.quick_failures > kMaxQuickFailures) return std::nullopt;
   // The first death restarts at once; a crash loop backs off.

@@ -45,6 +45,13 @@ class Supervisor {
     size_t slot_id = 0;
     Slot slot;
     int wait_status = 0;
+
+    // Whether it died: a signal, or an exit code other than 0 (a clean
+    // stop) and 2 (refused by the controller). Recycled engines (exit code
+    // herd::engine::kRecycledExitCode) die too.
+    bool died() const;
+    // Whether the controller recycled the engine.
+    bool recycled() const;
   };
 
   // Writes the supervisor's own pid file. Throws std::runtime_error.
@@ -64,10 +71,11 @@ class Supervisor {
   // remain, with pid 0, and their pid files are removed.
   std::vector<Exit> reap();
 
-  // Plans to start again the engine of an exit if it died (a signal, or an
-  // exit code other than 0, a clean stop, or 2, refused by the controller);
-  // the delay grows with quick successive deaths, and after too many the
-  // slot is given up. Returns the delay, or nullopt if it stays down.
+  // Plans to start again the engine of an exit if it died. A recycled
+  // engine restarts at once; for other deaths the delay grows with quick
+  // successive deaths, and after too many the slot is given up (recycles
+  // do not count: a timeout is not a crash). Returns the delay, or nullopt
+  // if it stays down.
   std::optional<std::chrono::milliseconds> schedule_restart(const Exit& exit);
   // Starts the engines whose planned restart is due; one that cannot be
   // started is logged and stays down.
