@@ -25,9 +25,24 @@ struct Run {
   uint64_t controller_peak = 0;
 };
 
-// Submits all tasks, then gets them, `repeat` times on one cluster; keeps
-// the median time and the controller's peak RSS over all of it.
-// `submit` returns an AsyncResult<size_t>.
+// Seconds to submit all tasks at once and get their results; `submit`
+// returns an AsyncResult<size_t> that must hold `expected`.
+template <class Submit>
+double time_batch(const LoadBalancedView& lb, const std::string& kind, size_t expected,
+                  Submit submit) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<AsyncResult<size_t>> results;
+  for (size_t i = 0; i < kTasks; ++i) results.push_back(submit(lb));
+  for (const auto& r : results) {
+    const size_t got = r.get(result_timeout(kTasks * 100));
+    check(got == expected,
+          kind + " task saw " + std::to_string(got) + " items, not " + std::to_string(expected));
+  }
+  return seconds_since(t0);
+}
+
+// The batch `repeat` times on a cluster of its own: the median time, and the
+// controller's peak RSS over all of it.
 template <class Submit>
 Run run_tasks(const std::string& kind, const Config& config, size_t expected, Submit submit) {
   LocalCluster cluster(kEngines, config.hwm);
@@ -36,17 +51,9 @@ Run run_tasks(const std::string& kind, const Config& config, size_t expected, Su
   const auto lb = client.load_balanced_view();
   const pid_t controller = static_cast<pid_t>(client.status().controller_pid);
   Run run{kind, 0, 0};
-  run.seconds = 1 / median_of(config.repeats(), [&] {
-                  const auto t0 = std::chrono::steady_clock::now();
-                  std::vector<AsyncResult<size_t>> results;
-                  for (size_t i = 0; i < kTasks; ++i) results.push_back(submit(lb));
-                  for (const auto& r : results) {
-                    const size_t got = r.get(result_timeout(kTasks * 100));
-                    check(got == expected, kind + " task saw " + std::to_string(got) +
-                                               " items, not " + std::to_string(expected));
-                  }
-                  return 1 / seconds_since(t0);
-                });
+  const double rate =
+      median_of(config.repeats(), [&] { return 1 / time_batch(lb, kind, expected, submit); });
+  run.seconds = 1 / rate;
   run.controller_peak = process_memory(controller).peak_bytes;
   return run;
 }
