@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -26,7 +27,10 @@ ProcessMemory process_memory(pid_t pid) {
   return m;
 }
 
-double cpu_seconds(pid_t pid) {
+namespace {
+
+// Clock-tick resolution (10 ms): user plus system time from /proc/<pid>/stat.
+double stat_seconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   // "pid (comm) state ppid …": comm may hold spaces, so count from its ')'.
@@ -38,6 +42,25 @@ double cpu_seconds(pid_t pid) {
   for (int i = 3; i <= 15 && fields >> field; ++i)
     if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+double cpu_seconds(pid_t pid) {
+  // Nanoseconds on a CPU per thread, from each thread's schedstat; short
+  // runs need better than stat's clock ticks.
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code error;
+  double seconds = 0;
+  bool found = false;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    std::ifstream in(task.path() / "schedstat");
+    uint64_t on_cpu_ns = 0;
+    if (!(in >> on_cpu_ns)) continue;
+    seconds += static_cast<double>(on_cpu_ns) / 1e9;
+    found = true;
+  }
+  return found ? seconds : stat_seconds(pid);
 }
 
 void CpuSplit::add(std::string name, std::vector<pid_t> pids) {

@@ -17,8 +17,8 @@ struct ProcessMemory {
 // Throws std::runtime_error if the process is gone.
 ProcessMemory process_memory(pid_t pid);
 
-// User plus system CPU seconds of all the process's threads so far; 0 if
-// the process is gone.
+// CPU seconds of all the process's live threads so far; 0 if the process is
+// gone.
 double cpu_seconds(pid_t pid);
 
 // CPU seconds that groups of processes spend between start() and stop():

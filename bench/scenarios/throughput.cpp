@@ -23,6 +23,12 @@ struct Run {
   size_t herd_tasks;  // tasks the CPU split covers
   RelayRun base;
   double ratio() const { return herd_per_s / base.per_second(); }
+  // baseline CPU per message / herd CPU per task: the rate ratio a saturated
+  // machine would show, unaffected by what else runs on it.
+  double cpu_ratio() const {
+    const double herd = herd_cpu.total_seconds() / static_cast<double>(herd_tasks);
+    return herd > 0 ? base.cpu.total_seconds() / static_cast<double>(base.params.count) / herd : 0;
+  }
 };
 
 CpuSplit herd_processes(Client& client) {
@@ -51,7 +57,8 @@ void add_json(Report& report, const Run& r) {
                               {"window", r.window},
                               {"herd_per_s", rounded(r.herd_per_s, 0)},
                               {"baseline_per_s", rounded(r.base.per_second(), 0)},
-                              {"ratio", rounded(r.ratio(), 3)}};
+                              {"ratio", rounded(r.ratio(), 3)},
+                              {"cpu_ratio", rounded(r.cpu_ratio(), 3)}};
   const double per = 1e6 / static_cast<double>(r.herd_tasks);
   for (const auto& g : r.herd_cpu.groups()) j["herd_cpu_us"][g.name] = rounded(g.seconds * per, 2);
   const double base_per = 1e6 / static_cast<double>(r.base.params.count);
@@ -94,8 +101,8 @@ Report run_throughput(const Config& config) {
   }
   Table& rates = report.add_table(
       {"engines", "mode", "window", "herd tasks/s", "baseline msgs/s", "herd/baseline"});
-  Table& cpu = report.add_table(
-      {"CPU us per task", "", "client", "controller|broker", "engines|workers", "total"});
+  Table& cpu = report.add_table({"CPU us per task", "", "client", "controller|broker",
+                                 "engines|workers", "total", "baseline/herd"});
   for (const auto& r : runs) {
     rates.add_row({std::to_string(r.engines), r.mode, grouped(r.window),
                    grouped(static_cast<uint64_t>(r.herd_per_s)),
@@ -104,6 +111,7 @@ Report run_throughput(const Config& config) {
     std::vector<std::string> herd_row = {label, "herd"}, base_row = {"", "baseline"};
     for (auto& c : cpu_cells(r.herd_cpu, r.herd_tasks)) herd_row.push_back(std::move(c));
     for (auto& c : cpu_cells(r.base.cpu, r.base.params.count)) base_row.push_back(std::move(c));
+    herd_row.push_back(fixed(r.cpu_ratio(), 2));
     cpu.add_row(std::move(herd_row));
     cpu.add_row(std::move(base_row));
     add_json(report, r);
