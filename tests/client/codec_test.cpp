@@ -246,6 +246,15 @@ TEST(CodecTest, TruncatedScalarThrows) {
   EXPECT_THROW(herd::decode_frame<double>(herd::Bytes()), herd::DecodeError);
 }
 
+TEST(CodecTest, BoolOtherThanZeroOrOneThrows) {
+  // Found by herd_fuzz_messages: copying such a byte into a bool was undefined behaviour.
+  EXPECT_THROW(herd::decode_frame<bool>(raw({2})), herd::DecodeError);
+  EXPECT_THROW(herd::decode_frame<std::vector<bool>>(raw({1, 0, 0, 0, 0, 0, 0, 0, 0xff})),
+               herd::DecodeError);
+  EXPECT_TRUE(herd::decode_frame<bool>(raw({1})));
+  EXPECT_FALSE(herd::decode_frame<bool>(raw({0})));
+}
+
 TEST(CodecTest, TrailingBytesThrow) {
   EXPECT_THROW(herd::decode_frame<int>(raw({1, 0, 0, 0, 9})), herd::DecodeError);
 }

@@ -65,6 +65,7 @@ class Reader {
   explicit Reader(const Bytes& frame) : frame_(frame) {}
   void get(void* out, size_t size) {
     need(size);
+    if (size == 0) return;  // an empty vector's data() may be null: memcpy(nullptr, …, 0) is undefined
     std::memcpy(out, frame_.data() + offset_, size);
     offset_ += size;
   }
@@ -147,7 +148,16 @@ template <class T>
 struct Codec<T> {
   static std::string name() { return detail::arithmetic_name<T>(); }
   static void encode(Writer& w, T v) { w.put_scalar(v); }
-  static T decode(Reader& r) { return r.get_scalar<T>(); }
+  static T decode(Reader& r) {
+    if constexpr (std::is_same_v<T, bool>) {
+      // A byte other than 0 or 1 copied into a bool is undefined behaviour.
+      const auto byte = r.get_scalar<uint8_t>();
+      if (byte > 1) throw DecodeError("invalid bool value " + std::to_string(byte));
+      return byte == 1;
+    } else {
+      return r.get_scalar<T>();
+    }
+  }
 };
 
 template <class T>
