@@ -13,15 +13,14 @@ void Table::print() const {
     for (size_t i = 0; i < row.size() && i < widths.size(); ++i)
       widths[i] = std::max(widths[i], row[i].size());
   auto print_row = [&](const std::vector<std::string>& cells) {
+    std::string line;
     for (size_t i = 0; i < widths.size(); ++i) {
       const std::string cell = i < cells.size() ? cells[i] : "";
-      const int w = static_cast<int>(widths[i]);
-      if (i == 0)
-        std::printf("  %-*s", w, cell.c_str());
-      else
-        std::printf("  %*s", w, cell.c_str());
+      const std::string pad(widths[i] - std::min(widths[i], cell.size()), ' ');
+      line += "  " + (i == 0 ? cell + pad : pad + cell);
     }
-    std::printf("\n");
+    line.erase(line.find_last_not_of(' ') + 1);
+    std::printf("%s\n", line.c_str());
   };
   print_row(columns_);
   for (const auto& row : rows_) print_row(row);
