@@ -213,6 +213,14 @@ std::optional<wire::ItemFailure> Executor::call(const detail::TaskEntry& entry,
 // Runs every item of a chunk; one packed result frame, failures in the header.
 Bytes Executor::run_chunk(const detail::TaskEntry& entry, const std::vector<Bytes>& columns,
                           uint32_t items, wire::Header& out) {
+  // Each item reads a length from every column, so the frames bound a chunk;
+  // with no columns nothing would: 2^32 items would spin and pile up failures.
+  if (columns.empty()) {
+    set_error(out, wire::BAD_REQUEST, "herd::DecodeError",
+              "malformed chunk of task '" + entry.name + "': " + std::to_string(items) +
+                  " items and no argument columns");
+    return Bytes();
+  }
   std::vector<Reader> readers;
   readers.reserve(columns.size());
   for (const auto& column : columns) readers.emplace_back(column);
