@@ -175,6 +175,10 @@ int main(int argc, char** argv) {
         {header_bytes(task(15, "add", "int(int, int)", 3)), column(std::vector<int>{1, 2, 3}),
          column(std::vector<int>{10})});
 
+  // A chunk with no argument columns: nothing bounds its items (the engine
+  // once looped 2^32 times on this).
+  write("chunk_no_columns", Route::kClient, {header_bytes(task(16, "add", "int(int, int)", 0xffffffffu))});
+
   // Results, as an engine sends them, about the last task the fuzz engine got.
   constexpr uint8_t kAim = herd::fuzz::kRegister | herd::fuzz::kAimAtTask;
   {
