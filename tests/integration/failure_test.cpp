@@ -10,8 +10,10 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "herd/herd.hpp"
 #include "support/cluster_probe.hpp"
@@ -64,11 +66,25 @@ class EngineFailureTest : public ::testing::Test {
   }
   void TearDown() override { cluster_.reset(); }
 
-  // Submits `task` and returns the engine that runs it, once it runs.
-  herd::EngineInfo engine_running_it() {
-    const auto busy = herd::test::wait_for_one_busy_engine(*client_, 10s);
-    if (!busy) ADD_FAILURE() << "no engine took the task within 10 s";
-    return busy.value_or(herd::EngineInfo{});
+  // A path for announce_then_sleep to write, fresh for each call.
+  std::string marker() { return (scratch_.path() / ("marker-" + std::to_string(++markers_))).string(); }
+  // The engine whose task wrote `marker`, once the task runs (it writes the
+  // file first thing): waits up to 10 s for the file.
+  herd::EngineInfo engine_that_wrote(const std::string& marker) {
+    const auto deadline = Clock::now() + 10s;
+    int64_t pid = 0;
+    while (pid == 0 && Clock::now() < deadline) {
+      std::ifstream in(marker);
+      if (!(in >> pid)) std::this_thread::sleep_for(20ms);
+    }
+    if (pid == 0) {
+      ADD_FAILURE() << "the task did not start within 10 s";
+      return {};
+    }
+    for (const auto& e : client_->status().engines)
+      if (e.pid == pid && e.state != "lost") return e;
+    ADD_FAILURE() << "no live engine with pid " << pid << " in status()";
+    return {};
   }
   // SIGKILLs an engine of this cluster, by the pid it recorded.
   void kill_engine(const herd::EngineInfo& engine) {
@@ -80,17 +96,22 @@ class EngineFailureTest : public ::testing::Test {
 
   std::unique_ptr<TestCluster> cluster_;
   herd::Client* client_ = nullptr;
+  herd::test::TempDir scratch_{"herd-failure-test"};
+  int markers_ = 0;
 };
 
 TEST_F(EngineFailureTest, KilledEngineFailsItsTaskWithEngineLost) {
   auto lb = client_->load_balanced_view();
-  auto r = lb.apply(test_tasks::pid_after, 10.0);
-  const herd::EngineInfo victim = engine_running_it();
+  const std::string m = marker();
+  auto r = lb.apply(test_tasks::announce_then_sleep, m, 10.0);
+  const herd::EngineInfo victim = engine_that_wrote(m);
   kill_engine(victim);
   const auto killed_at = Clock::now();
   try {
-    r.get(kResultWait);
-    FAIL() << "no exception";
+    const int64_t pid = r.get(kResultWait);
+    FAIL() << "the task succeeded on engine " << r.metadata().engine_id << " (pid " << pid
+           << ") although engine " << victim.id << " (pid " << victim.pid
+           << "), which status showed running it, was killed";
   } catch (const herd::EngineLost& e) {
     EXPECT_EQ(e.engine_id(), victim.id);
     EXPECT_FALSE(e.host().empty());
@@ -108,8 +129,9 @@ TEST_F(EngineFailureTest, KilledEngineFailsItsTaskWithEngineLost) {
 
 TEST_F(EngineFailureTest, TaskWithRetriesRunsAgainElsewhere) {
   auto lb = client_->load_balanced_view().with({.retries = 1});
-  auto r = lb.apply(test_tasks::pid_after, 3.0);
-  const herd::EngineInfo victim = engine_running_it();
+  const std::string m = marker();
+  auto r = lb.apply(test_tasks::announce_then_sleep, m, 3.0);
+  const herd::EngineInfo victim = engine_that_wrote(m);
   kill_engine(victim);
   const int64_t pid = r.get(kResultWait);
   EXPECT_NE(pid, victim.pid);
@@ -118,8 +140,9 @@ TEST_F(EngineFailureTest, TaskWithRetriesRunsAgainElsewhere) {
 
 TEST_F(EngineFailureTest, FrozenEngineIsLostAndItsLateResultIsNotDelivered) {
   auto lb = client_->load_balanced_view().with({.retries = 1});
-  auto r = lb.apply(test_tasks::pid_after, 2.0);
-  const herd::EngineInfo frozen = engine_running_it();
+  const std::string m = marker();
+  auto r = lb.apply(test_tasks::announce_then_sleep, m, 2.0);
+  const herd::EngineInfo frozen = engine_that_wrote(m);
   ASSERT_TRUE(recorded_engine(*cluster_, frozen.pid));
   ASSERT_EQ(::kill(static_cast<pid_t>(frozen.pid), SIGSTOP), 0);
   struct Thaw {
@@ -148,9 +171,31 @@ TEST_F(EngineFailureTest, FrozenEngineIsLostAndItsLateResultIsNotDelivered) {
   EXPECT_EQ(lb.apply(test_tasks::add, 1, 1).get(kResultWait), 2);
 }
 
+TEST_F(EngineFailureTest, TaskThatCrashesItsEngineRunsOnceWithoutRetries) {
+  const std::string runs = (scratch_.path() / "runs").string();
+  auto r = client_->load_balanced_view().apply(test_tasks::crash_engine, runs);
+  EXPECT_THROW(r.get(kResultWait), herd::EngineLost);
+  // Started once, crashed once: with no retries it must not run again.
+  std::ifstream in(runs);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  EXPECT_EQ(lines, 1) << "a task that crashed its engine ran " << lines << " times with retries = 0";
+}
+
+TEST_F(EngineFailureTest, TaskThatCrashesItsEngineRunsOncePerAttempt) {
+  const std::string runs = (scratch_.path() / "runs").string();
+  auto r = client_->load_balanced_view().with({.retries = 1}).apply(test_tasks::crash_engine, runs);
+  EXPECT_THROW(r.get(kResultWait), herd::EngineLost);
+  std::ifstream in(runs);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  EXPECT_EQ(lines, 2) << "with retries = 1 the task should run exactly twice";
+}
+
 TEST_F(EngineFailureTest, KilledEngineIsRestarted) {
-  auto r = client_->load_balanced_view().apply(test_tasks::pid_after, 10.0);
-  const herd::EngineInfo victim = engine_running_it();
+  const std::string m = marker();
+  auto r = client_->load_balanced_view().apply(test_tasks::announce_then_sleep, m, 10.0);
+  const herd::EngineInfo victim = engine_that_wrote(m);
   kill_engine(victim);
   EXPECT_THROW(r.get(kResultWait), herd::EngineLost);
   // SPEC: "A simulation that crashes its engine is retried elsewhere; the
@@ -165,8 +210,9 @@ TEST_F(EngineFailureTest, KilledEngineIsRestarted) {
 
 TEST_F(EngineFailureTest, ControllerDeathFailsPendingResultsWithConnectionError) {
   herd::Client client(cluster_->client_file(), {.connection_timeout = 2s});
-  auto r = client.load_balanced_view().apply(test_tasks::pid_after, 10.0);
-  engine_running_it();
+  const std::string m = marker();
+  auto r = client.load_balanced_view().apply(test_tasks::announce_then_sleep, m, 10.0);
+  engine_that_wrote(m);
   const auto status = client_->status();
   const pid_t controller = static_cast<pid_t>(status.controller_pid);
   ASSERT_TRUE(std::filesystem::exists(cluster_->run_dir() / "controller.pid"));
@@ -180,8 +226,9 @@ TEST_F(EngineFailureTest, TaskLostWithARestartedControllerFailsInsteadOfHanging)
   // Long enough that the restart below happens while the client still
   // trusts the connection: the client never goes silent for this long.
   herd::Client client(cluster_->client_file(), {.connection_timeout = 20s});
-  auto r = client.load_balanced_view().apply(test_tasks::pid_after, 60.0);
-  engine_running_it();
+  const std::string m = marker();
+  auto r = client.load_balanced_view().apply(test_tasks::announce_then_sleep, m, 60.0);
+  engine_that_wrote(m);
   const auto before = cluster_->recorded_pids();
   const pid_t controller = static_cast<pid_t>(client_->status().controller_pid);
   ASSERT_EQ(::kill(controller, SIGKILL), 0);

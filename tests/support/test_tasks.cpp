@@ -1,9 +1,12 @@
 #include "support/test_tasks.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -40,6 +43,19 @@ int64_t pid_after(double seconds) {
   return engine_pid();
 }
 
+int64_t announce_then_sleep(std::string path, double seconds) {
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << engine_pid() << "\n";
+  std::rename(tmp.c_str(), path.c_str());
+  return pid_after(seconds);
+}
+
+int crash_engine(std::string path) {
+  std::ofstream(path, std::ios::app) << engine_pid() << "\n";
+  ::kill(::getpid(), SIGKILL);
+  return 0;
+}
+
 int fail_at(int n, int bad) {
   if (n == bad) throw std::invalid_argument("odd one out");
   return n;
@@ -70,6 +86,8 @@ HERD_TASK(throw_int);
 HERD_TASK(sleep_for);
 HERD_TASK(engine_pid);
 HERD_TASK(pid_after);
+HERD_TASK(announce_then_sleep);
+HERD_TASK(crash_engine);
 HERD_TASK(fail_at);
 HERD_TASK(shift);
 HERD_TASK(scale);

@@ -32,6 +32,13 @@ double sleep_for(double seconds);
 int64_t engine_pid();
 // Sleeps `seconds`, then returns the engine's process id.
 int64_t pid_after(double seconds);
+// Writes the engine's process id to the file `path` (atomically: the file
+// appears whole), then sleeps `seconds` and returns the pid. A test learns
+// from the file that the task runs, and where.
+int64_t announce_then_sleep(std::string path, double seconds);
+// Appends a line to the file `path`, then SIGKILLs its own engine: a task
+// that crashes whatever runs it. The file counts how often it ran.
+int crash_engine(std::string path);
 // n, except that it throws std::invalid_argument("odd one out") when n == bad.
 int fail_at(int n, int bad);
 // The point moved by (dx, dy): a HERD_CODEC struct both ways.
