@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <spdlog/spdlog.h>
@@ -325,6 +326,9 @@ void Controller::Impl::on_abort(const wire::Header& header) {
 }
 
 void Controller::Impl::on_engine_died(const wire::Header& header) {
+  // What the engine sent before it died (results, STARTED notes) may still
+  // wait on the engine socket: it counts, so take it in first.
+  drain(engines_, [this](wire::Frames& f) { on_engine_message(f); }, "engine");
   for (EngineRecord* engine : registry_.live_engines()) {
     if (engine->pid != header.hello().pid() || engine->host != header.hello().host()) continue;
     engine_lost(*engine, "process died (" + header.error().message() + ")");
@@ -507,6 +511,17 @@ void Controller::Impl::engine_lost(EngineRecord& engine, const std::string& reas
                engine.host, engine.pid, reason, engine.assigned.size());
   const std::vector<TaskKey> assigned = std::move(engine.assigned);
   registry_.mark_lost(engine, reason);
+  // An engine runs its tasks in the order it got them. If none is known to
+  // have started, the first may have begun with its STARTED note lost in the
+  // crash (a task that kills its engine at once): it counts as started, so
+  // that such a task uses up its retries instead of killing engine after
+  // engine.
+  const bool none_started = std::none_of(assigned.begin(), assigned.end(), [&](const TaskKey& k) {
+    const TaskRecord* r = tasks_.find(k);
+    return r && r->started;
+  });
+  if (none_started && !assigned.empty())
+    if (TaskRecord* first = tasks_.find(assigned.front())) first->started = true;
   // Newest first, so that requeued tasks keep their order at the queue's front.
   for (auto it = assigned.rbegin(); it != assigned.rend(); ++it) {
     TaskRecord* record = tasks_.find(*it);
