@@ -1,7 +1,10 @@
 #include "support/test_cluster.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <deque>
@@ -49,8 +52,16 @@ bool is_our_herd_process(pid_t pid) {
 }  // namespace
 
 TestCluster::TestCluster(int engines, std::string profile)
-    : dir_("herd-test"), profile_(std::move(profile)), engines_(engines) {
-  ::setenv("HERD_DIR", dir_.path().c_str(), 1);
+    : owned_dir_(std::make_unique<TempDir>("herd-test")),
+      dir_(owned_dir_->path()),
+      profile_(std::move(profile)),
+      engines_(engines) {
+  ::setenv("HERD_DIR", dir_.c_str(), 1);
+  start();
+}
+
+TestCluster::TestCluster(int engines, std::string profile, fs::path herd_dir)
+    : dir_(std::move(herd_dir)), profile_(std::move(profile)), engines_(engines) {
   start();
 }
 
@@ -74,6 +85,52 @@ void TestCluster::start() {
     throw std::runtime_error(why);
   }
   client_file_ = word_value(ready, "client");
+  start_watchdog();
+}
+
+void TestCluster::start_watchdog() {
+  // $1 herd, $2 HERD_DIR, $3 profile, $4 1 if the folder is ours to remove.
+  static const char kScript[] =
+      "read -r line; [ \"$line\" = done ] && exit 0; "
+      "HERD_DIR=\"$2\" \"$1\" cluster stop --profile \"$3\" >/dev/null 2>&1; "
+      "[ \"$4\" = 1 ] && rm -rf \"$2\"; exit 0";
+  std::vector<std::string> args{"/bin/sh", "-c", kScript, "herd-test-watchdog", herd_binary(),
+                                dir_.string(), profile_, owned_dir_ ? "1" : "0"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return;  // no safety net, but the test can still run
+  const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // A new process group: a ^C in the terminal stops the test, not its cleanup.
+    ::setpgid(0, 0);
+    ::dup2(fds[0], 0);
+    ::dup2(null_fd, 1);
+    ::dup2(null_fd, 2);
+    ::close_range(3, ~0U, 0);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(fds[0]);
+  ::close(null_fd);
+  if (pid < 0) {
+    ::close(fds[1]);
+    return;
+  }
+  watchdog_ = pid;
+  watchdog_fd_ = fds[1];
+}
+
+void TestCluster::dismiss_watchdog() {
+  if (watchdog_fd_ < 0) return;
+  (void)!::write(watchdog_fd_, "done\n", 5);
+  ::close(watchdog_fd_);
+  watchdog_fd_ = -1;
+  int status = 0;
+  ::waitpid(watchdog_, &status, 0);  // it exits at once on "done"
+  watchdog_ = 0;
 }
 
 TestCluster::~TestCluster() {
@@ -83,7 +140,7 @@ TestCluster::~TestCluster() {
     EXPECT_EQ(r.exit_code, 0) << "herd cluster stop: " << r.describe();
   }
   const char* ours = std::getenv("HERD_DIR");
-  if (ours && dir_.path() == ours) ::unsetenv("HERD_DIR");
+  if (owned_dir_ && ours && dir_ == ours) ::unsetenv("HERD_DIR");
 }
 
 herd::Client& TestCluster::client() {
@@ -91,14 +148,14 @@ herd::Client& TestCluster::client() {
   return *client_;
 }
 
-fs::path TestCluster::run_dir() const { return dir_.path() / ("profile_" + profile_) / "run"; }
-fs::path TestCluster::log_dir() const { return dir_.path() / ("profile_" + profile_) / "log"; }
+fs::path TestCluster::run_dir() const { return dir_ / ("profile_" + profile_) / "run"; }
+fs::path TestCluster::log_dir() const { return dir_ / ("profile_" + profile_) / "log"; }
 
 RunResult TestCluster::herd(const std::vector<std::string>& args,
                             std::chrono::milliseconds timeout) const {
   std::vector<std::string> argv{herd_binary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run_command(argv, timeout, {{"HERD_DIR", dir_.path().string()}});
+  return run_command(argv, timeout, {{"HERD_DIR", dir_.string()}});
 }
 
 std::vector<fs::path> TestCluster::pid_files() const {
@@ -122,6 +179,7 @@ std::vector<pid_t> TestCluster::recorded_pids() const {
 
 RunResult TestCluster::stop() {
   client_.reset();
+  dismiss_watchdog();
   const std::vector<pid_t> pids = recorded_pids();
   RunResult r = herd({"cluster", "stop", "--profile", profile_});
   stopped_ = true;

@@ -33,6 +33,9 @@ class TestCluster {
   // Starts `engines` engines. Throws std::runtime_error (with the command's
   // output and the cluster's logs) if the cluster does not come up in 30 s.
   explicit TestCluster(int engines, std::string profile = "test");
+  // As above, in the HERD_DIR of another cluster (which must outlive this
+  // one, and which removes the folder).
+  TestCluster(int engines, std::string profile, std::filesystem::path herd_dir);
   // Stops the cluster (if stop() was not called) and checks nothing is left.
   ~TestCluster();
   TestCluster(const TestCluster&) = delete;
@@ -41,7 +44,7 @@ class TestCluster {
   // A client connected through client.json; created on first use.
   herd::Client& client();
   const std::filesystem::path& client_file() const { return client_file_; }
-  const std::filesystem::path& herd_dir() const { return dir_.path(); }
+  const std::filesystem::path& herd_dir() const { return dir_; }
   const std::string& profile() const { return profile_; }
   std::filesystem::path run_dir() const;
   std::filesystem::path log_dir() const;
@@ -65,13 +68,21 @@ class TestCluster {
 
  private:
   void start();
+  // A shell that stops the cluster (and removes an owned HERD_DIR) if this
+  // process dies without saying goodbye, e.g. when ctest kills a test that
+  // ran past its TIMEOUT: no cluster outlives its test.
+  void start_watchdog();
+  void dismiss_watchdog();
 
-  TempDir dir_;
+  std::unique_ptr<TempDir> owned_dir_;  // null when sharing another cluster's
+  const std::filesystem::path dir_;
   const std::string profile_;
   const int engines_;
   std::filesystem::path client_file_;
   std::unique_ptr<herd::Client> client_;
   bool stopped_ = false;
+  pid_t watchdog_ = 0;
+  int watchdog_fd_ = -1;  // closing it without "done" sets the watchdog off
 };
 
 }  // namespace herd::test
