@@ -3,6 +3,7 @@
 #include <cxxabi.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -27,6 +28,21 @@ void set_error(wire::Header& h, wire::Status status, std::string type, std::stri
   h.set_status(status);
   h.mutable_error()->set_type(std::move(type));
   h.mutable_error()->set_message(std::move(message));
+}
+
+// HERD_TASK_ID, rewritten in place for every task. setenv() per task would
+// leak (glibc keeps every value it was ever given) and search a growing tree;
+// this buffer is in the environment once and only its value changes. Only
+// the executor thread writes it, and tasks (and the commands they start)
+// read it on that thread.
+void set_task_id_variable(const std::string& id) {
+  static char variable[96] = "HERD_TASK_ID=";
+  static const size_t prefix = std::strlen(variable);
+  static const bool installed = ::putenv(variable) == 0;
+  if (!installed) return;
+  const size_t n = std::min(id.size(), sizeof variable - prefix - 1);
+  std::memcpy(variable + prefix, id.data(), n);
+  variable[prefix + n] = '\0';
 }
 
 }  // namespace
@@ -163,7 +179,7 @@ wire::Frames Executor::execute(const wire::Header& in, wire::Frames& task) {
   } else {
     const std::string id = wire::task_id(in.client(), in.seq());
     detail::TaskContextScope context({id, engine_id_, in.attempt(), &cancel_flag_});
-    ::setenv("HERD_TASK_ID", id.c_str(), 1);
+    set_task_id_variable(id);
     spdlog::debug("running task {} '{}' (attempt {}, {} items)", id, in.task(), in.attempt(),
                   in.items());
     std::vector<Bytes> args;
