@@ -46,42 +46,44 @@ double stat_seconds(pid_t pid) {
 
 }  // namespace
 
-double cpu_seconds(pid_t pid) {
-  // Nanoseconds on a CPU per thread, from each thread's schedstat; short
-  // runs need better than stat's clock ticks.
+CpuUse cpu_use(pid_t pid) {
+  // Per thread, schedstat holds nanoseconds on a CPU, nanoseconds waiting
+  // for one, and how many times it ran: finer than stat's clock ticks.
   const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
   std::error_code error;
-  double seconds = 0;
+  CpuUse use;
   bool found = false;
   for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
     std::ifstream in(task.path() / "schedstat");
-    uint64_t on_cpu_ns = 0;
-    if (!(in >> on_cpu_ns)) continue;
-    seconds += static_cast<double>(on_cpu_ns) / 1e9;
+    uint64_t on_cpu_ns = 0, waiting_ns = 0, runs = 0;
+    if (!(in >> on_cpu_ns >> waiting_ns >> runs)) continue;
+    use.seconds += static_cast<double>(on_cpu_ns) / 1e9;
+    use.runs += static_cast<double>(runs);
     found = true;
   }
-  return found ? seconds : stat_seconds(pid);
+  if (!found) use.seconds = stat_seconds(pid);
+  return use;
 }
 
 void CpuSplit::add(std::string name, std::vector<pid_t> pids) {
-  groups_.push_back({std::move(name), std::move(pids), 0});
+  groups_.push_back({std::move(name), std::move(pids), {}});
 }
 
 void CpuSplit::start() {
   for (auto& g : groups_) {
-    g.seconds = 0;
-    for (pid_t pid : g.pids) g.seconds -= cpu_seconds(pid);
+    g.use = {};
+    for (pid_t pid : g.pids) g.use -= cpu_use(pid);
   }
 }
 
 void CpuSplit::stop() {
   for (auto& g : groups_)
-    for (pid_t pid : g.pids) g.seconds += cpu_seconds(pid);
+    for (pid_t pid : g.pids) g.use += cpu_use(pid);
 }
 
-double CpuSplit::total_seconds() const {
-  double total = 0;
-  for (const auto& g : groups_) total += g.seconds;
+CpuUse CpuSplit::total() const {
+  CpuUse total;
+  for (const auto& g : groups_) total += g.use;
   return total;
 }
 

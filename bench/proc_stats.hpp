@@ -17,24 +17,41 @@ struct ProcessMemory {
 // Throws std::runtime_error if the process is gone.
 ProcessMemory process_memory(pid_t pid);
 
-// CPU seconds of all the process's live threads so far; 0 if the process is
-// gone.
-double cpu_seconds(pid_t pid);
+// What a process's live threads have used so far: CPU time, and how many
+// times a thread was put on a CPU (a wake-up each, but for preemption).
+struct CpuUse {
+  double seconds = 0;
+  double runs = 0;
+  CpuUse& operator+=(const CpuUse& o) {
+    seconds += o.seconds;
+    runs += o.runs;
+    return *this;
+  }
+  CpuUse& operator-=(const CpuUse& o) {
+    seconds -= o.seconds;
+    runs -= o.runs;
+    return *this;
+  }
+};
 
-// CPU seconds that groups of processes spend between start() and stop():
-// where the time per task goes, robust to other load on the machine.
+// Zero if the process is gone.
+CpuUse cpu_use(pid_t pid);
+
+// What groups of processes use between start() and stop(): where the time
+// per task goes, robust to other load on the machine.
 class CpuSplit {
  public:
   struct Group {
     std::string name;
     std::vector<pid_t> pids;
-    double seconds = 0;
+    CpuUse use;
   };
   void add(std::string name, std::vector<pid_t> pids);
   void start();
   void stop();
   const std::vector<Group>& groups() const { return groups_; }
-  double total_seconds() const;
+  CpuUse total() const;
+  double total_seconds() const { return total().seconds; }
 
  private:
   std::vector<Group> groups_;

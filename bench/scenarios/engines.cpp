@@ -60,8 +60,8 @@ Run run_with(size_t engines, size_t count, const Config& config) {
   });
   cpu.stop();
   const double per_task = 1e6 / static_cast<double>(count * config.repeats());
-  run.controller_us = cpu.groups()[0].seconds * per_task;
-  run.bench_us = cpu.groups()[1].seconds * per_task;
+  run.controller_us = cpu.groups()[0].use.seconds * per_task;
+  run.bench_us = cpu.groups()[1].use.seconds * per_task;
   const uint64_t ran = fakes.tasks_done() - done_before;
   check(ran == count * config.repeats(), "fake engines ran " + std::to_string(ran) + " tasks for " +
                                              std::to_string(count * config.repeats()) + " results");

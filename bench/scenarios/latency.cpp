@@ -2,6 +2,7 @@
 // one engine, beside sequential round trips through the relay (1 worker).
 #include "../baseline.hpp"
 #include "../bench_tasks.hpp"
+#include "../cpu_table.hpp"
 #include "../local_cluster.hpp"
 #include "../stats.hpp"
 #include "../workloads.hpp"
@@ -13,15 +14,18 @@ namespace {
 
 constexpr int kWarmup = 100;
 
-std::vector<double> herd_round_trips(const LoadBalancedView& lb, size_t count) {
+// `cpu` covers the timed round trips, not the warm-up.
+std::vector<double> herd_round_trips(const LoadBalancedView& lb, size_t count, CpuSplit& cpu) {
   std::vector<double> samples;
   samples.reserve(count);
   for (int i = -kWarmup; i < static_cast<int>(count); ++i) {
+    if (i == 0) cpu.start();
     const auto t0 = std::chrono::steady_clock::now();
     const int got = lb.apply(noop, i).get(std::chrono::seconds(10));
     check(got == i, "noop(" + std::to_string(i) + ") returned " + std::to_string(got));
     if (i >= 0) samples.push_back(micros_since(t0));
   }
+  cpu.stop();
   return samples;
 }
 
@@ -35,14 +39,16 @@ void add_row(Table& table, const char* who, const LatencySummary& s) {
 Report run_latency(const Config& config) {
   const size_t count = config.scaled(10'000);
   Report report("latency", grouped(count) + " sequential round trips of a no-op task, 1 engine");
-  const LatencySummary base =
-      summarize(run_relay({.workers = 1, .window = 1, .count = count}).latencies_us);
+  const RelayRun relay = run_relay({.workers = 1, .window = 1, .count = count});
+  const LatencySummary base = summarize(relay.latencies_us);
   LocalCluster cluster(1, config.hwm);
   LatencySummary herd;
+  CpuSplit cpu;
   {
     Client client(cluster.client_file());
     client.wait_for_engines(1, std::chrono::seconds(30));
-    herd = summarize(herd_round_trips(client.load_balanced_view(), count));
+    cpu = cluster_processes(client);
+    herd = summarize(herd_round_trips(client.load_balanced_view(), count, cpu));
   }
   Table& table = report.add_table({"", "p50 us", "p99 us", "p99.9 us", "mean us"});
   add_row(table, "baseline", base);
@@ -50,6 +56,16 @@ Report run_latency(const Config& config) {
   table.add_row({"herd/baseline", fixed(herd.p50_us / base.p50_us, 2),
                  fixed(herd.p99_us / base.p99_us, 2), fixed(herd.p999_us / base.p999_us, 2),
                  fixed(herd.mean_us / base.mean_us, 2)});
+  // Thread runs per round trip count the wake-ups a task needs; on a
+  // loaded machine each is a chance to wait for a CPU.
+  std::vector<std::string> head = {"per round trip"};
+  for (auto& c : cpu_columns()) head.push_back(std::move(c));
+  Table& use = report.add_table(std::move(head));
+  std::vector<std::string> herd_row = {"herd"}, base_row = {"baseline"};
+  for (auto& c : cpu_cells(cpu, count)) herd_row.push_back(std::move(c));
+  for (auto& c : cpu_cells(relay.cpu, count)) base_row.push_back(std::move(c));
+  use.add_row(std::move(base_row));
+  use.add_row(std::move(herd_row));
   report.note("cluster: " + cluster.describe() + "; baseline: 1 worker, window 1, 16 B");
   auto& j = report.json();
   j["count"] = count;
@@ -61,6 +77,8 @@ Report run_latency(const Config& config) {
   j["baseline_p99_us"] = rounded(base.p99_us, 1);
   j["baseline_p999_us"] = rounded(base.p999_us, 1);
   j["p50_ratio"] = rounded(herd.p50_us / base.p50_us, 2);
+  j["herd_cpu"] = cpu_json(cpu, count);
+  j["baseline_cpu"] = cpu_json(relay.cpu, count);
   report.add_target(
       {"latency p50 herd/baseline", herd.p50_us / base.p50_us, Target::Kind::kAtMost, 2});
   return report;

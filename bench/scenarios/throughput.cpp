@@ -3,9 +3,8 @@
 // engines, beside the relay with as many workers and the same window. A
 // second table splits the CPU time per task by process, which stays
 // meaningful when other work shares the machine.
-#include <unistd.h>
-
 #include "../baseline.hpp"
+#include "../cpu_table.hpp"
 #include "../local_cluster.hpp"
 #include "../workloads.hpp"
 #include "scenarios.hpp"
@@ -31,26 +30,6 @@ struct Run {
   }
 };
 
-CpuSplit herd_processes(Client& client) {
-  const ClusterStatus status = client.status();
-  std::vector<pid_t> engines;
-  for (const auto& e : status.engines) engines.push_back(static_cast<pid_t>(e.pid));
-  CpuSplit cpu;
-  cpu.add("client", {::getpid()});
-  cpu.add("controller", {static_cast<pid_t>(status.controller_pid)});
-  cpu.add("engines", engines);
-  return cpu;
-}
-
-// Cells: client, controller or broker, engines or workers, total; µs per task.
-std::vector<std::string> cpu_cells(const CpuSplit& cpu, size_t tasks) {
-  std::vector<std::string> cells;
-  const double per = 1e6 / static_cast<double>(tasks);
-  for (const auto& g : cpu.groups()) cells.push_back(fixed(g.seconds * per, 1));
-  cells.push_back(fixed(cpu.total_seconds() * per, 1));
-  return cells;
-}
-
 void add_json(Report& report, const Run& r) {
   nlohmann::ordered_json j = {{"engines", r.engines},
                               {"mode", r.mode},
@@ -59,11 +38,8 @@ void add_json(Report& report, const Run& r) {
                               {"baseline_per_s", rounded(r.base.per_second(), 0)},
                               {"ratio", rounded(r.ratio(), 3)},
                               {"cpu_ratio", rounded(r.cpu_ratio(), 3)}};
-  const double per = 1e6 / static_cast<double>(r.herd_tasks);
-  for (const auto& g : r.herd_cpu.groups()) j["herd_cpu_us"][g.name] = rounded(g.seconds * per, 2);
-  const double base_per = 1e6 / static_cast<double>(r.base.params.count);
-  for (const auto& g : r.base.cpu.groups())
-    j["baseline_cpu_us"][g.name] = rounded(g.seconds * base_per, 2);
+  j["herd_cpu"] = cpu_json(r.herd_cpu, r.herd_tasks);
+  j["baseline_cpu"] = cpu_json(r.base.cpu, r.base.params.count);
   report.json()["runs"].push_back(std::move(j));
 }
 
@@ -85,7 +61,7 @@ Report run_throughput(const Config& config) {
     const auto lb = client.load_balanced_view();
     apply_noops(lb, std::min<size_t>(count, 1000), config.window);  // warm up
     const double n = static_cast<double>(count);
-    CpuSplit apply_cpu = herd_processes(client), map_cpu = apply_cpu;
+    CpuSplit apply_cpu = cluster_processes(client), map_cpu = apply_cpu;
     apply_cpu.start();
     const double apply =
         median_of(repeat, [&] { return n / apply_noops(lb, count, config.window); });
@@ -101,8 +77,10 @@ Report run_throughput(const Config& config) {
   }
   Table& rates = report.add_table(
       {"engines", "mode", "window", "herd tasks/s", "baseline msgs/s", "herd/baseline"});
-  Table& cpu = report.add_table({"CPU us per task", "", "client", "controller|broker",
-                                 "engines|workers", "total", "baseline/herd"});
+  std::vector<std::string> cpu_head = {"per task", ""};
+  for (auto& c : cpu_columns()) cpu_head.push_back(std::move(c));
+  cpu_head.push_back("CPU baseline/herd");
+  Table& cpu = report.add_table(std::move(cpu_head));
   for (const auto& r : runs) {
     rates.add_row({std::to_string(r.engines), r.mode, grouped(r.window),
                    grouped(static_cast<uint64_t>(r.herd_per_s)),
