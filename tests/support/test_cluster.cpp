@@ -102,16 +102,19 @@ void TestCluster::start_watchdog() {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return;  // no safety net, but the test can still run
   const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  // Forked twice, so that it is no descendant of this process: ctest kills a
+  // timed-out test together with every descendant, watchdog included.
   const pid_t pid = ::fork();
   if (pid == 0) {
-    // A new process group: a ^C in the terminal stops the test, not its cleanup.
-    ::setpgid(0, 0);
-    ::dup2(fds[0], 0);
-    ::dup2(null_fd, 1);
-    ::dup2(null_fd, 2);
-    ::close_range(3, ~0U, 0);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
+    ::setsid();  // nor in its session: a ^C stops the test, not its cleanup
+    if (::fork() == 0) {
+      ::dup2(fds[0], 0);
+      ::dup2(null_fd, 1);
+      ::dup2(null_fd, 2);
+      ::close_range(3, ~0U, 0);
+      ::execv(argv[0], argv.data());
+    }
+    ::_exit(0);
   }
   ::close(fds[0]);
   ::close(null_fd);
@@ -119,18 +122,16 @@ void TestCluster::start_watchdog() {
     ::close(fds[1]);
     return;
   }
-  watchdog_ = pid;
+  int status = 0;
+  ::waitpid(pid, &status, 0);  // the intermediate child exits at once
   watchdog_fd_ = fds[1];
 }
 
 void TestCluster::dismiss_watchdog() {
   if (watchdog_fd_ < 0) return;
-  (void)!::write(watchdog_fd_, "done\n", 5);
+  (void)!::write(watchdog_fd_, "done\n", 5);  // it exits at once
   ::close(watchdog_fd_);
   watchdog_fd_ = -1;
-  int status = 0;
-  ::waitpid(watchdog_, &status, 0);  // it exits at once on "done"
-  watchdog_ = 0;
 }
 
 TestCluster::~TestCluster() {

@@ -81,7 +81,6 @@ class TestCluster {
   std::filesystem::path client_file_;
   std::unique_ptr<herd::Client> client_;
   bool stopped_ = false;
-  pid_t watchdog_ = 0;
   int watchdog_fd_ = -1;  // closing it without "done" sets the watchdog off
 };
 
