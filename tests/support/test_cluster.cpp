@@ -43,6 +43,12 @@ std::string word_value(const std::string& line, const std::string& key) {
   return "";
 }
 
+// HERD_TEST_KEEP=1: leave a test's folders behind, to read their logs.
+bool keep_files() {
+  const char* keep = std::getenv("HERD_TEST_KEEP");
+  return keep && *keep == '1';
+}
+
 bool is_our_herd_process(pid_t pid) {
   std::error_code ec;
   const auto ours = fs::canonical(herd_binary(), ec);
@@ -95,7 +101,7 @@ void TestCluster::start_watchdog() {
       "HERD_DIR=\"$2\" \"$1\" cluster stop --profile \"$3\" >/dev/null 2>&1; "
       "[ \"$4\" = 1 ] && rm -rf \"$2\"; exit 0";
   std::vector<std::string> args{"/bin/sh", "-c", kScript, "herd-test-watchdog", herd_binary(),
-                                dir_.string(), profile_, owned_dir_ ? "1" : "0"};
+                                dir_.string(), profile_, owned_dir_ && !keep_files() ? "1" : "0"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
