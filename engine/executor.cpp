@@ -49,7 +49,14 @@ void set_task_id_variable(const std::string& id) {
 
 Executor::Executor(zmq::context_t& context, std::string endpoint, std::string host)
     : context_(context), endpoint_(std::move(endpoint)), host_(std::move(host)) {
-  thread_ = std::thread([this] { loop(); });
+  // Connected before the constructor returns: a PAIR with no peer yet turns
+  // away the engine's non-blocking send (EAGAIN), and tasks handed over
+  // before the thread got going were lost, the controller waiting on them
+  // forever. The thread takes the socket over.
+  zmq::socket_t pair(context_, zmq::socket_type::pair);
+  pair.set(zmq::sockopt::linger, 0);
+  pair.connect(endpoint_);
+  thread_ = std::thread([this, pair = std::move(pair)]() mutable { loop(pair); });
 }
 
 Executor::~Executor() {
@@ -68,10 +75,7 @@ bool Executor::stop(zmq::socket_t& control) {
   return true;
 }
 
-void Executor::loop() {
-  zmq::socket_t pair(context_, zmq::socket_type::pair);
-  pair.set(zmq::sockopt::linger, 0);
-  pair.connect(endpoint_);
+void Executor::loop(zmq::socket_t& pair) {
   wire::Frames task;
   for (;;) {
     task.clear();

@@ -46,7 +46,7 @@ class Executor {
 
  private:
   using Key = std::pair<uint64_t, uint64_t>;
-  void loop();
+  void loop(zmq::socket_t& pair);
   // False if the task was cancelled before it began: it must not run.
   bool begin(const wire::Header& in);
   // The registry's entry for `name`; an entry without a function if unknown.
