@@ -8,8 +8,9 @@
 # tests start, whose stderr goes to log files the tests delete. A test passes
 # only if its own processes exit cleanly; the run passes only if, besides,
 # no process wrote a report (memory error, undefined behaviour, leak).
-#   HERD_SANITIZE_LABEL_EXCLUDE  ctest labels to skip (default: bench, the
-#                                benchmark smoke test, which measures speed)
+#   HERD_SANITIZE_LABEL_EXCLUDE  ctest labels to skip (default: none; the
+#                                bench smoke test takes about 6 s here, and
+#                                only wrong results fail it, not speed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -34,7 +35,7 @@ mkdir -p "$reports"
 export ASAN_OPTIONS="halt_on_error=1:exitcode=86:detect_leaks=1:strict_string_checks=1:check_initialization_order=1:log_path=$reports/asan"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=87:log_path=$reports/ubsan"
 
-exclude=${HERD_SANITIZE_LABEL_EXCLUDE-bench}
+exclude=${HERD_SANITIZE_LABEL_EXCLUDE:-}
 status=0
 (cd build-asan && ctest --output-on-failure --timeout 600 -j 1 ${exclude:+-LE "$exclude"}) || status=$?
 
