@@ -221,3 +221,12 @@ TEST(ErrorTest, RemoteErrorMessageNamesTypeAndPlace) {
 }
 
 }  // namespace
+
+namespace {
+TEST(AsyncResultTest, DefaultConstructedHandleThrowsInsteadOfCrashing) {
+  herd::AsyncResult<int> r;
+  EXPECT_THROW(r.ready(), herd::Error);
+  EXPECT_THROW(r.get(), herd::Error);
+  EXPECT_THROW(r.wait(std::chrono::milliseconds(1)), herd::Error);
+}
+}  // namespace

@@ -110,11 +110,11 @@ class AsyncResult {
       : state_(std::move(state)), item_(item) {}
 
   // Blocks until the task finishes (successfully or not).
-  void wait() const { state_->wait(item_); }
+  void wait() const { state().wait(item_); }
   // True if the task finished within `timeout`.
   template <class Rep, class Period>
   bool wait(std::chrono::duration<Rep, Period> timeout) const {
-    return state_->wait_until(item_, std::chrono::steady_clock::now() + timeout);
+    return state().wait_until(item_, std::chrono::steady_clock::now() + timeout);
   }
   // The result; rethrows the task's failure as a herd::Error.
   R get() const {
@@ -127,21 +127,27 @@ class AsyncResult {
     if (!wait(timeout)) detail::throw_timeout("result of task " + id() + " not ready in time");
     return decode();
   }
-  bool ready() const { return state_->ready(item_); }
+  bool ready() const { return state().ready(item_); }
   // Whether it finished without error; throws NotReady while running.
-  bool successful() const { return state_->successful(item_); }
+  bool successful() const { return state().successful(item_); }
   // Drops the task if it has not run yet (TaskAborted). For an item of a
   // map, this aborts the rest of the map.
-  void abort() { state_->abort(); }
-  std::string id() const { return state_->id(item_); }
-  TaskMetadata metadata() const { return state_->metadata(item_); }
+  void abort() { state().abort(); }
+  std::string id() const { return state().id(item_); }
+  TaskMetadata metadata() const { return state().metadata(item_); }
 
  private:
   R decode() const {
-    if (state_->size() > 1) {
-      if (auto e = state_->error(item_)) detail::rethrow_with_index(e, item_);
+    if (state().size() > 1) {
+      if (auto e = state().error(item_)) detail::rethrow_with_index(e, item_);
     }
-    return detail::decode_result<R>(*state_, item_);
+    return detail::decode_result<R>(state(), item_);
+  }
+
+  // A default-constructed handle refers to no task.
+  detail::ResultState& state() const {
+    if (!state_) throw Error("this AsyncResult was default-constructed and refers to no task");
+    return *state_;
   }
 
   std::shared_ptr<detail::ResultState> state_;
