@@ -12,6 +12,7 @@ constexpr long kMaxPort = std::numeric_limits<uint16_t>::max();
 constexpr long kMaxHwm = 1'000'000;
 constexpr long kMaxHeartbeatMs = 3'600'000;
 constexpr long kMaxMisses = 1'000;
+constexpr long kMaxMessageMb = 1L << 20;
 }  // namespace
 
 void add_controller_options(CommandLine& cl) {
@@ -30,7 +31,11 @@ void add_controller_options(CommandLine& cl) {
       "milliseconds between heartbeats")(
       "heartbeat-misses",
       po::value<long>()->default_value(defaults.heartbeat_misses)->value_name("N"),
-      "heartbeats an engine may miss before it counts as lost");
+      "heartbeats an engine may miss before it counts as lost")(
+      "max-message-mb",
+      po::value<long>()->default_value(static_cast<long>(defaults.max_message_bytes >> 20))
+          ->value_name("MB"),
+      "largest message accepted from a client or engine; a larger one drops its sender");
 }
 
 herd::controller::ControllerOptions controller_options(const CommandLine& cl) {
@@ -43,6 +48,7 @@ herd::controller::ControllerOptions controller_options(const CommandLine& cl) {
   o.heartbeat_interval =
       std::chrono::milliseconds(cl.integer("heartbeat-interval", 10, kMaxHeartbeatMs));
   o.heartbeat_misses = static_cast<unsigned>(cl.integer("heartbeat-misses", 1, kMaxMisses));
+  o.max_message_bytes = static_cast<size_t>(cl.integer("max-message-mb", 1, kMaxMessageMb)) << 20;
   return o;
 }
 
@@ -58,7 +64,9 @@ std::vector<std::string> controller_arguments(const herd::controller::Controller
           "--heartbeat-interval",
           std::to_string(o.heartbeat_interval.count()),
           "--heartbeat-misses",
-          std::to_string(o.heartbeat_misses)};
+          std::to_string(o.heartbeat_misses),
+          "--max-message-mb",
+          std::to_string(o.max_message_bytes >> 20)};
 }
 
 void add_load_option(CommandLine& cl) {

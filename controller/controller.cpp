@@ -145,7 +145,7 @@ void Controller::Impl::bind_sockets(uint16_t client_port, uint16_t engine_port) 
     s.set(zmq::sockopt::linger, 0);
     s.set(zmq::sockopt::sndhwm, 0);
     s.set(zmq::sockopt::rcvhwm, 0);
-    s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(wire::kDefaultMaxMessageBytes));
+    s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(options_.max_message_bytes));
     s.bind("tcp://" + ip + ":" + (port ? std::to_string(port) : "*"));
     url = "tcp://" + advertised_host(options_.ip) + ":" +
           std::to_string(port_of(s.get(zmq::sockopt::last_endpoint)));

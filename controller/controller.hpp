@@ -22,6 +22,9 @@ struct ControllerOptions {
   unsigned engine_hwm = 1;
   std::chrono::milliseconds heartbeat_interval{1000};
   unsigned heartbeat_misses = 3;  // an engine silent this many intervals is lost
+  // A message larger than this (one frame, or all of a peer's frames in
+  // flight) drops the sender's connection instead of filling memory.
+  size_t max_message_bytes = size_t{1} << 30;
   // How long a running task may ignore abort() before its engine is recycled.
   std::chrono::milliseconds cancel_grace{5000};
 };
