@@ -45,6 +45,19 @@ TEST_F(ErrorsTest, RemoteErrorIsAHerdError) {
   EXPECT_THROW(r.get(kResultWait), herd::Error);
 }
 
+TEST_F(ErrorsTest, ExceptionMessageThatIsNotUtf8ComesBackIntact) {
+  // Found with herd_fuzz_messages: such a message made the RESULT header
+  // unparseable (proto3 string), the controller dropped it and get() hung.
+  const std::string bytes("not text: \xff\xfe\xc3", 13);
+  auto r = lb().apply(test_tasks::fail_with, bytes);
+  try {
+    r.get(kResultWait);
+    FAIL() << "no exception";
+  } catch (const herd::RemoteError& e) {
+    EXPECT_EQ(e.message(), bytes);
+  }
+}
+
 TEST_F(ErrorsTest, NonStdExceptionBecomesRemoteError) {
   auto r = lb().apply(test_tasks::throw_int);
   try {
