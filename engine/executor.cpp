@@ -1,6 +1,7 @@
 #include "engine/executor.hpp"
 
 #include <cxxabi.h>
+#include <errno.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -80,7 +81,14 @@ void Executor::loop(zmq::socket_t& pair) {
   for (;;) {
     task.clear();
     zmq::message_t frame;
-    if (!pair.recv(frame, zmq::recv_flags::none)) continue;
+    try {
+      if (!pair.recv(frame, zmq::recv_flags::none)) continue;
+    } catch (const zmq::error_t& e) {
+      // A signal (SIGTERM, SIGHUP, a task's timer) may land on this thread
+      // while it waits: the exception would end the thread and the process.
+      if (e.num() == EINTR) continue;
+      throw;
+    }
     if (frame.size() == 0 && !frame.more()) return;
     bool more = frame.more();
     task.push_back(std::move(frame));
