@@ -52,6 +52,9 @@ int picky(int x) {
   if (x == 7) throw std::runtime_error("seven");
   return x;
 }
+// Throws what it is given, as a task that reports a bad input might: the
+// message need not be text.
+int complain(std::string why) { throw std::invalid_argument(why); }
 }  // namespace fuzz_tasks
 
 HERD_TASK_NAMED("add", fuzz_tasks::add);
@@ -59,6 +62,7 @@ HERD_TASK_NAMED("echo", fuzz_tasks::echo);
 HERD_TASK_NAMED("sum", fuzz_tasks::sum);
 HERD_TASK_NAMED("count_keys", fuzz_tasks::count_keys);
 HERD_TASK_NAMED("picky", fuzz_tasks::picky);
+HERD_TASK_NAMED("complain", fuzz_tasks::complain);
 
 namespace {
 

@@ -91,7 +91,8 @@ Header hello(herd::wire::Role role, uint32_t version) {
         {"echo", "string(string)"},
         {"sum", "double(vector<double>)"},
         {"count_keys", "uint64(map<string, int>)"},
-        {"picky", "int(int)"}};
+        {"picky", "int(int)"},
+        {"complain", "int(string)"}};
     for (const auto& [name, signature] : offers) {
       auto* t = hello->add_tasks();
       t->set_name(name);
@@ -151,6 +152,8 @@ int main(int argc, char** argv) {
                           arg(std::map<std::string, int>{{"a", 1}, {"bb", 2}})});
   write("task_picky_int", Route::kClient, {header_bytes(task(5, "picky", "int(int)")), arg(42)});
   write("task_picky_std", Route::kClient, {header_bytes(task(6, "picky", "int(int)")), arg(7)});
+  write("task_complain_not_utf8", Route::kClient,
+        {header_bytes(task(17, "complain", "int(string)")), arg(std::string("bad \xff\xfe"))});
   write("task_unknown", Route::kClient, {header_bytes(task(7, "no_such_task", "int(int)")), arg(1)});
   write("task_mismatch", Route::kClient, {header_bytes(task(8, "add", "int(int)")), arg(1)});
   write("task_missing_arg", Route::kClient, {header_bytes(task(9, "add", "int(int, int)")), arg(1)});
