@@ -32,7 +32,7 @@ mkdir -p "$corpus" "$artifacts"
 cp tests/fuzz/corpus/* "$corpus"/
 log=build-fuzz/fuzz.log
 
-export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:allocator_may_return_null=1"
+export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 status=0
 build-fuzz/tests/fuzz/herd_fuzz_messages "$corpus" \
