@@ -13,8 +13,11 @@ namespace herd::controller {
 
 struct ControllerOptions {
   std::string profile = "default";
-  // Address to bind; "0.0.0.0" binds every interface and advertises the host name.
+  // Address to bind; "0.0.0.0" binds every interface.
   std::string ip = "127.0.0.1";
+  // The host name or address the connection files advertise; empty: the
+  // bound address, or this host's name when binding every interface.
+  std::string location;
   // 0: reuse the ports in the profile's connection files if there are any, else ephemeral.
   uint16_t client_port = 0;
   uint16_t engine_port = 0;
@@ -27,11 +30,22 @@ struct ControllerOptions {
   size_t max_message_bytes = size_t{1} << 30;
   // How long a running task may ignore abort() before its engine is recycled.
   std::chrono::milliseconds cancel_grace{5000};
+  // No CurveZMQ: anyone who reaches a port may submit tasks or pose as an
+  // engine. The log, herd status and the ready line say so.
+  bool insecure = false;
+  // Lost engines listed in status; older ones are only counted.
+  size_t lost_engines_listed = 20;
+  // The `herd cluster start` supervisor that runs this controller (0: none);
+  // written into the connection files so a client can tell a controller that
+  // is being restarted from one that is gone.
+  int64_t supervisor_pid = 0;
 };
 
 class Controller {
  public:
-  // Binds both sockets and writes the profile's client.json and engine.json.
+  // Creates or loads the profile's keys (unless insecure), binds both
+  // sockets and writes the profile's client.json, engine.json and
+  // supervisor.json.
   // Throws std::runtime_error with a message fit for a user on failure.
   explicit Controller(ControllerOptions options);
   ~Controller();

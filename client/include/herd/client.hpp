@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "herd/profile.hpp"
 #include "herd/view.hpp"
 
 namespace herd {
@@ -21,6 +22,11 @@ struct ClientOptions {
   // more waits in the client, so large payloads never pile up in the
   // controller. A single larger task still goes, alone.
   size_t max_bytes_in_flight = size_t{128} << 20;
+  // Before the controller's first welcome: a call that waits this long (or a
+  // handshake the controller rejects, at once) fails with ConnectionError
+  // naming the cause: key rejected, protocol version, nothing listening,
+  // no answer, or a controller process that has exited.
+  std::chrono::milliseconds connect_timeout{2'000};
 };
 
 struct EngineInfo {
@@ -42,17 +48,23 @@ struct ClusterStatus {
   uint64_t queue_depth = 0;
   uint64_t tasks_done = 0;
   uint64_t tasks_failed = 0;
-  std::vector<EngineInfo> engines;  // lost ones included
+  std::vector<EngineInfo> engines;  // lost ones included, but for the oldest
+  uint64_t lost_engines_hidden = 0;  // lost engines too old to be listed
+  std::string security;              // "curve" or "insecure"
   size_t live_engines() const;
 };
 
 class Client {
  public:
-  // Reads $HERD_DIR/profile_<P>/security/client.json, where P is $HERD_PROFILE
-  // or "default". Throws ConnectionError if the file is missing or unreadable.
+  // Reads the JSON in $HERD_CONNECTION_INFO if set, else
+  // $HERD_DIR/profile_<P>/security/client.json, where P is $HERD_PROFILE or
+  // "default". Throws ConnectionError if it is missing, unreadable or
+  // readable by others.
   Client();
   explicit Client(const std::filesystem::path& connection_file, ClientOptions options = {});
-  // Connects to an explicit address such as "tcp://127.0.0.1:5555".
+  explicit Client(const ConnectionInfo& info, ClientOptions options = {});
+  // Connects to an explicit address such as "tcp://127.0.0.1:5555"; only an
+  // insecure controller (--insecure) accepts a client without keys.
   static Client connect(const std::string& url, ClientOptions options = {});
 
   Client(Client&&) noexcept;
@@ -60,9 +72,12 @@ class Client {
   // Pending results fail with ConnectionError("client closed").
   ~Client();
 
-  // Blocks until at least n engines are connected; throws TimeoutError.
+  // Blocks until at least n engines are connected. Throws TimeoutError when a
+  // controller answers but has too few engines, ConnectionError when none
+  // can be reached (see ClientOptions::connect_timeout).
   void wait_for_engines(size_t n, std::chrono::milliseconds timeout);
-  // The controller's view of the cluster; throws TimeoutError, ConnectionError.
+  // The controller's view of the cluster. Throws ConnectionError when the
+  // controller cannot be reached, TimeoutError when it does not answer in time.
   ClusterStatus status(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Ids of the live engines.
   std::vector<uint32_t> ids();
