@@ -67,7 +67,8 @@ void wait_for_controller(Supervisor& supervisor, const ClusterPlan& plan, pid_t 
                          Clock::time_point deadline, const std::atomic<bool>& stop) {
   for (;;) {
     check_children(supervisor, stop);
-    if (written_by(plan.profile.client_file(), pid) && written_by(plan.profile.engine_file(), pid))
+    if (written_by(plan.profile.client_file(), pid) && written_by(plan.profile.engine_file(), pid) &&
+        written_by(plan.profile.supervisor_file(), pid))
       return;
     if (Clock::now() >= deadline)
       throw StartupFailure(fmt::format(
@@ -90,7 +91,8 @@ size_t registered(const herd::ClusterStatus& status, const std::vector<pid_t>& o
 // engines the controller has in all.
 size_t wait_for_engines(Supervisor& supervisor, const ClusterPlan& plan, Clock::time_point deadline,
                         const std::atomic<bool>& stop) {
-  herd::Client client(plan.profile.client_file(), {.connection_timeout = kClientSilence});
+  // The supervisor's key may ask for status but not submit.
+  herd::Client client(plan.profile.supervisor_file(), {.connection_timeout = kClientSilence});
   const auto ours = supervisor.engine_pids();
   size_t count = 0;
   for (;;) {
@@ -156,6 +158,7 @@ int supervise(Supervisor& supervisor, DeathNotice& notice, const std::atomic<boo
 std::string ready_line(const ClusterPlan& plan, size_t live) {
   std::string line = fmt::format("ready profile={} engines={}", plan.profile.name(), live);
   if (plan.controller) line += " client=" + plan.profile.client_file().string();
+  if (!read_connection_file(plan.profile.supervisor_file()).curve.enabled()) line += " insecure";
   return line;
 }
 
@@ -180,7 +183,7 @@ int supervise_plan(const ClusterPlan& plan, StartupReport& report, const std::at
     throw;
   }
   // After the fork of a daemon and after the startup's client is gone.
-  DeathNotice notice(plan.profile.client_file());
+  DeathNotice notice(plan.profile.supervisor_file());
   notice.connect();
   const int code = supervise(supervisor, notice, stop);
   supervisor.stop_all(kStopGrace);

@@ -17,9 +17,12 @@ int cmd_engine(const Invocation& inv) {
                  inv.summary);
   cl.options().add_options()(
       "file", po::value<std::string>()->value_name("PATH"),
-      "the controller's engine connection file (default: the profile's engine.json)")(
+      "the controller's engine connection file (default: the JSON in $HERD_CONNECTION_INFO, "
+      "else the profile's engine.json)")(
       "url", po::value<std::string>()->value_name("URL"),
-      "the controller's engine address (tcp://HOST:PORT), instead of a file");
+      "the controller's engine address (tcp://HOST:PORT), for an --insecure controller")(
+      "connect-timeout", po::value<double>()->value_name("S"),
+      "give up if not registered within S seconds (default: keep trying)");
   add_load_option(cl);
   add_supervised_options(cl);
   cl.hidden().add_options()("restarts", po::value<long>()->default_value(0));
@@ -30,13 +33,18 @@ int cmd_engine(const Invocation& inv) {
   options.libraries = cl.strings("load");
   options.restarts =
       static_cast<uint32_t>(cl.integer("restarts", 0, std::numeric_limits<uint32_t>::max()));
+  if (cl.has("connect-timeout")) options.connect_timeout = cl.seconds("connect-timeout");
   if (cl.has("url")) {
     options.url = cl.text("url");
   } else {
-    const std::filesystem::path file =
-        cl.has("file") ? std::filesystem::path(cl.text("file")) : cl.profile().engine_file();
-    options.url = herd::read_connection_file(file).url;
+    const auto info = herd::find_connection_info(
+        cl.has("file") ? cl.text("file") : std::string(), cl.profile(),
+        herd::ConnectionRole::kEngine);
+    options.url = info.url;
+    options.curve = info.curve;
   }
+  // Tasks run in this process: they must not see the cluster's keys.
+  ::unsetenv("HERD_CONNECTION_INFO");
   const auto& stop = begin_service(cl, "engine-" + std::to_string(::getpid()) + ".log");
   herd::engine::load_task_libraries(options.libraries);
   spdlog::info("engine (pid {}) connecting to {}", ::getpid(), options.url);

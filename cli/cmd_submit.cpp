@@ -35,7 +35,10 @@ std::string shell_quote(const std::string& arg) {
   return quoted + "'";
 }
 
+// One word is a shell command line as it stands ("echo a; hostname"); several
+// are an argv, quoted so the shell passes each through unchanged.
 std::string shell_command(const std::vector<std::string>& words) {
+  if (words.size() == 1) return words.front();
   std::string command;
   for (const auto& w : words) command += (command.empty() ? "" : " ") + shell_quote(w);
   return command;
@@ -43,16 +46,43 @@ std::string shell_command(const std::vector<std::string>& words) {
 
 int exit_code(int code) { return code >= 0 && code <= 255 ? code : 1; }
 
+// As timeout(1) and env(1) do: the command's own codes stay apart from ours.
+constexpr int kTimedOutExitCode = 124;
+constexpr int kOwnFailureExitCode = 125;
+
+int run_submit(const Invocation& inv);
+
 }  // namespace
 
 int cmd_submit(const Invocation& inv) {
+  try {
+    return run_submit(inv);
+  } catch (const herd::TimeoutError& e) {
+    std::cerr << "herd submit: " << e.what() << std::endl;
+    return kTimedOutExitCode;
+  } catch (const UsageError&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::cerr << "herd submit: " << e.what() << std::endl;
+    return kOwnFailureExitCode;
+  }
+}
+
+namespace {
+
+int run_submit(const Invocation& inv) {
   CommandLine cl(inv.command, "[options] -- CMD ARGS…", inv.summary);
   cl.options().add_options()("retries", po::value<long>()->default_value(0)->value_name("K"),
                              "run again elsewhere up to K times if its engine is lost")(
       "timeout", po::value<double>()->value_name("S"),
       "fail if no engine is connected within S seconds, or if the command runs longer")(
+      "file", po::value<std::string>()->value_name("PATH"),
+      "the controller's client connection file (default: the JSON in $HERD_CONNECTION_INFO, "
+      "else the profile's client.json)")(
       "url", po::value<std::string>()->value_name("URL"),
-      "the controller's client address, instead of the profile's client.json");
+      "the controller's client address, for an --insecure controller")(
+      "connect-timeout", po::value<double>()->default_value(2)->value_name("S"),
+      "seconds to reach the controller before giving up");
   // Everything after "--" is the command, options included.
   const auto dashes = std::find(inv.args.begin(), inv.args.end(), "--");
   const std::vector<std::string> options(inv.args.begin(), dashes);
@@ -70,12 +100,13 @@ int cmd_submit(const Invocation& inv) {
   if (cl.has("timeout")) task.timeout = cl.seconds("timeout");
   const milliseconds engine_wait = cl.has("timeout") ? task.timeout : kDefaultEngineWait;
 
-  const auto profile = cl.profile();
-  if (!cl.has("url") && !std::filesystem::exists(profile.client_file()))
-    throw herd::Error("no cluster running for profile " + profile.name() + " (no " +
-                      profile.client_file().string() + ")");
+  const herd::ClientOptions client_options{.connect_timeout = cl.seconds("connect-timeout")};
   herd::Client client =
-      cl.has("url") ? herd::Client::connect(cl.text("url")) : herd::Client(profile.client_file());
+      cl.has("url") ? herd::Client::connect(cl.text("url"), client_options)
+                    : herd::Client(herd::find_connection_info(cl.has("file") ? cl.text("file") : "",
+                                                              cl.profile(),
+                                                              herd::ConnectionRole::kClient),
+                                   client_options);
   try {
     client.wait_for_engines(1, engine_wait);
   } catch (const herd::TimeoutError&) {
@@ -90,5 +121,7 @@ int cmd_submit(const Invocation& inv) {
   std::cerr << r.err << std::flush;
   return exit_code(r.exit_code);
 }
+
+}  // namespace
 
 }  // namespace herd::cli

@@ -35,7 +35,7 @@ void write_all(int fd, const std::string& text) {
 
 void redirect_stdio(const std::filesystem::path& log) {
   const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
+  const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
   if (in < 0 || out < 0)
     throw std::runtime_error("cannot open " + log.string() + ": " + std::strerror(errno));
   ::dup2(in, STDIN_FILENO);

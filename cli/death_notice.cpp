@@ -7,6 +7,7 @@
 #include <zmq.hpp>
 
 #include "herd/profile.hpp"
+#include "proto/curve.hpp"
 #include "proto/wire.hpp"
 
 namespace herd::cli {
@@ -27,9 +28,10 @@ std::string host_name() {
 }  // namespace
 
 struct DeathNotice::Connection {
-  explicit Connection(const std::string& url) : socket(context, zmq::socket_type::dealer) {
+  explicit Connection(const herd::ConnectionInfo& info) : socket(context, zmq::socket_type::dealer) {
     socket.set(zmq::sockopt::linger, static_cast<int>(kLinger.count()));
-    socket.connect(url);
+    wire::set_curve_client(socket, info.curve);
+    socket.connect(info.url);
   }
 
   zmq::context_t context{1};
@@ -37,16 +39,17 @@ struct DeathNotice::Connection {
   const std::string host = host_name();
 };
 
-DeathNotice::DeathNotice(std::filesystem::path client_file) : client_file_(std::move(client_file)) {}
+DeathNotice::DeathNotice(std::filesystem::path connection_file)
+    : connection_file_(std::move(connection_file)) {}
 
 DeathNotice::~DeathNotice() = default;
 
 void DeathNotice::connect() {
   if (connection_) return;
   try {
-    const std::string url = herd::read_connection_file(client_file_).url;
-    connection_ = std::make_unique<Connection>(url);
-    spdlog::debug("engine deaths are reported to the controller at {}", url);
+    const auto info = herd::read_connection_file(connection_file_);
+    connection_ = std::make_unique<Connection>(info);
+    spdlog::debug("engine deaths are reported to the controller at {}", info.url);
   } catch (const std::exception& e) {
     spdlog::warn("cannot connect to report engine deaths ({}); the controller's heartbeats will "
                  "notice them",

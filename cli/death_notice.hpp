@@ -21,8 +21,9 @@ namespace herd::cli {
 
 class DeathNotice {
  public:
-  // `client_file`: the controller's client connection file (client.json).
-  explicit DeathNotice(std::filesystem::path client_file);
+  // `connection_file`: the supervisor's connection file (supervisor.json),
+  // whose key is the only one the controller believes about deaths.
+  explicit DeathNotice(std::filesystem::path connection_file);
   // Gives pending notices up to kLinger to leave.
   ~DeathNotice();
   DeathNotice(const DeathNotice&) = delete;
@@ -41,7 +42,7 @@ class DeathNotice {
  private:
   struct Connection;
 
-  const std::filesystem::path client_file_;
+  const std::filesystem::path connection_file_;
   std::unique_ptr<Connection> connection_;  // null until connected
 };
 

@@ -59,6 +59,7 @@ void write_pid_file(const fs::path& path, pid_t pid) {
     out << pid << '\n';
     if (!out.flush()) throw std::runtime_error("cannot write pid file " + tmp.string());
   }
+  fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
   fs::rename(tmp, path);
 }
 
@@ -83,7 +84,7 @@ std::vector<PidFile> list_pid_files(const fs::path& run_dir) {
 
 std::optional<ClusterLock> ClusterLock::try_acquire(const fs::path& run_dir) {
   const fs::path path = run_dir / "cluster.lock";
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
     throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {

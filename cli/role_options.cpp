@@ -20,6 +20,12 @@ void add_controller_options(CommandLine& cl) {
   cl.options().add_options()(
       "ip", po::value<std::string>()->default_value(defaults.ip)->value_name("ADDR"),
       "address to bind (0.0.0.0: every interface)")(
+      "location", po::value<std::string>()->value_name("HOST"),
+      "host name or address the connection files advertise (default: the bound address, or "
+      "this host's name with --ip 0.0.0.0)")(
+      "insecure", po::bool_switch(),
+      "no encryption, no keys: anyone who reaches the ports can run commands (trusted "
+      "networks and benchmarks only)")(
       "client-port", po::value<long>()->default_value(defaults.client_port)->value_name("N"),
       "port for clients (0: the profile's previous port, else any free one)")(
       "engine-port", po::value<long>()->default_value(defaults.engine_port)->value_name("N"),
@@ -42,6 +48,10 @@ herd::controller::ControllerOptions controller_options(const CommandLine& cl) {
   herd::controller::ControllerOptions o;
   o.profile = cl.profile_name();
   o.ip = cl.text("ip");
+  if (cl.has("location")) o.location = cl.text("location");
+  o.insecure = cl.flag("insecure");
+  // A supervised controller's parent is its cluster's supervisor.
+  if (cl.has("parent")) o.supervisor_pid = cl.integer("parent", 1, std::numeric_limits<pid_t>::max());
   o.client_port = static_cast<uint16_t>(cl.integer("client-port", 0, kMaxPort));
   o.engine_port = static_cast<uint16_t>(cl.integer("engine-port", 0, kMaxPort));
   o.engine_hwm = static_cast<unsigned>(cl.integer("hwm", 1, kMaxHwm));
@@ -53,7 +63,7 @@ herd::controller::ControllerOptions controller_options(const CommandLine& cl) {
 }
 
 std::vector<std::string> controller_arguments(const herd::controller::ControllerOptions& o) {
-  return {"--ip",
+  std::vector<std::string> args = {"--ip",
           o.ip,
           "--client-port",
           std::to_string(o.client_port),
@@ -67,6 +77,9 @@ std::vector<std::string> controller_arguments(const herd::controller::Controller
           std::to_string(o.heartbeat_misses),
           "--max-message-mb",
           std::to_string(o.max_message_bytes >> 20)};
+  if (!o.location.empty()) args.insert(args.end(), {"--location", o.location});
+  if (o.insecure) args.push_back("--insecure");
+  return args;
 }
 
 void add_load_option(CommandLine& cl) {

@@ -1,15 +1,20 @@
 #include "controller/controller.hpp"
 
+#include <netdb.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
+#include "controller/authenticator.hpp"
+#include "controller/client_table.hpp"
 #include "controller/engine_registry.hpp"
+#include "controller/key_store.hpp"
 #include "controller/task_table.hpp"
 #include "herd/profile.hpp"
 #include "proto/wire.hpp"
@@ -36,11 +41,45 @@ uint16_t port_of(const std::string& url) {
   }
 }
 
-std::string advertised_host(const std::string& ip) {
-  if (ip != "0.0.0.0" && ip != "*") return ip;
+std::string host_name() {
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   return host;
+}
+
+bool binds_every_interface(const std::string& ip) { return ip == "0.0.0.0" || ip == "*"; }
+
+// Whether `host` resolves to a loopback address, which other machines
+// cannot reach.
+bool resolves_to_loopback(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || !found) return false;
+  const auto* in = reinterpret_cast<const sockaddr_in*>(found->ai_addr);
+  const bool loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+  ::freeaddrinfo(found);
+  return loopback;
+}
+
+// What the connection files advertise: --location, else the bound address,
+// or this host's name when binding every interface.
+std::string advertised_host(const ControllerOptions& options) {
+  if (!options.location.empty()) return options.location;
+  if (!binds_every_interface(options.ip)) return options.ip;
+  const std::string host = host_name();
+  if (resolves_to_loopback(host))
+    spdlog::warn("this host's name {} resolves to a loopback address, so engines and clients on "
+                 "other machines cannot use the connection files: pass --location HOST",
+                 host);
+  return host;
+}
+
+// The role the handshake proved for a message's connection: the ZAP
+// handler's User-Id, empty on an insecure controller.
+std::string_view peer_role(const zmq::message_t& frame) {
+  const char* role = zmq_msg_gets(frame.handle(), "User-Id");
+  return role ? role : "";
 }
 
 bool process_alive(int64_t pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0; }
@@ -63,8 +102,8 @@ class Controller::Impl {
   void drain(zmq::socket_t& socket, Handler handler, const char* side);
 
   void on_client_message(wire::Frames& frames);
-  void on_submit(wire::Frames& frames, const wire::Header& header);
-  void on_abort(const wire::Header& header);
+  void on_submit(wire::Frames& frames, const wire::Header& header, uint32_t client);
+  void on_abort(const wire::Header& header, uint32_t client);
   void on_status(const std::string& client, const wire::Header& header);
   void on_engine_died(const wire::Header& header);
 
@@ -86,23 +125,39 @@ class Controller::Impl {
   void fail_task(TaskRecord& record, const TaskKey& key, wire::Status status,
                  const std::string& message, const EngineRecord* engine = nullptr);
   bool refuse_hello(zmq::socket_t& socket, const std::string& rid, const wire::Header& header);
+  void on_client_hello(const std::string& rid, const wire::Header& header, std::string_view role);
+  // The client that said HELLO on this connection, if it may submit tasks.
+  std::optional<uint32_t> submitting_client(const std::string& rid, uint64_t claimed_id);
+  void refuse(zmq::socket_t& socket, const std::string& rid, const std::string& type,
+              const std::string& message);
   void send_header(zmq::socket_t& socket, const std::string& rid, const wire::Header& header);
+  bool secure() const { return keys_.has_value(); }
 
   const ControllerOptions options_;
   const Profile profile_;
   const uint64_t instance_ = std::random_device{}() * 0x100000001ULL ^ std::random_device{}();
+  std::optional<KeyStore> keys_;  // none when insecure
   zmq::context_t context_{1};
+  std::unique_ptr<Authenticator> authenticator_;  // before the sockets it vets
   zmq::socket_t clients_, engines_;
+  std::vector<zmq::pollitem_t> poll_items_;
   EngineRegistry registry_;
-  Interner client_ids_;  // client routing ids
+  ClientTable client_table_;
   TaskTable tasks_;
   uint64_t tasks_done_ = 0, tasks_failed_ = 0;
   Clock::time_point last_timer_check_;
 };
 
 Controller::Impl::Impl(ControllerOptions options)
-    : options_(std::move(options)), profile_(options_.profile) {
+    : options_(std::move(options)), profile_(options_.profile), registry_(options_.lost_engines_listed) {
   profile_.create_dirs();
+  if (options_.insecure) {
+    spdlog::warn("INSECURE: no encryption and no keys; anyone who reaches the ports can run "
+                 "commands as this user");
+  } else {
+    keys_ = KeyStore::load_or_create(profile_.security_dir() / "keys.json");
+    authenticator_ = std::make_unique<Authenticator>(context_, *keys_);
+  }
   uint16_t client_port = options_.client_port, engine_port = options_.engine_port;
   int64_t previous_pid = 0;
   const bool explicit_ports = client_port || engine_port;
@@ -134,26 +189,32 @@ Controller::Impl::Impl(ControllerOptions options)
     bind_sockets(0, 0);
   }
   write_connection_files();
-  spdlog::info("controller pid {} serving clients at {} and engines at {}", ::getpid(),
-               client_url_, engine_url_);
+  spdlog::info("controller pid {} ({}) serving clients at {} and engines at {}", ::getpid(),
+               secure() ? "CurveZMQ" : "insecure", client_url_, engine_url_);
+  poll_items_ = {{clients_.handle(), 0, ZMQ_POLLIN, 0}, {engines_.handle(), 0, ZMQ_POLLIN, 0}};
+  if (authenticator_) poll_items_.push_back({authenticator_->socket().handle(), 0, ZMQ_POLLIN, 0});
 }
 
 void Controller::Impl::bind_sockets(uint16_t client_port, uint16_t engine_port) {
-  const std::string ip = options_.ip == "0.0.0.0" ? "*" : options_.ip;
-  auto make = [&](uint16_t port, std::string& url) {
+  const std::string ip = binds_every_interface(options_.ip) ? "*" : options_.ip;
+  const std::string host = advertised_host(options_);
+  auto make = [&](uint16_t port, std::string& url, const char* domain) {
     zmq::socket_t s(context_, zmq::socket_type::router);
+    if (keys_) wire::set_curve_server(s, keys_->server().secret_key, domain);
     s.set(zmq::sockopt::linger, 0);
     s.set(zmq::sockopt::sndhwm, 0);
     s.set(zmq::sockopt::rcvhwm, 0);
     s.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(options_.max_message_bytes));
     s.bind("tcp://" + ip + ":" + (port ? std::to_string(port) : "*"));
-    url = "tcp://" + advertised_host(options_.ip) + ":" +
-          std::to_string(port_of(s.get(zmq::sockopt::last_endpoint)));
+    url = "tcp://" + host + ":" + std::to_string(port_of(s.get(zmq::sockopt::last_endpoint)));
     return s;
   };
   std::string client_url, engine_url;
-  zmq::socket_t clients = make(client_port, client_url);
-  zmq::socket_t engines = make(engine_port, engine_url);
+  zmq::socket_t clients = make(client_port, client_url, kClientDomain);
+  zmq::socket_t engines = make(engine_port, engine_url, kEngineDomain);
+  // An engine that reconnects (same routing id) after a link went down
+  // replaces its old, half-open connection instead of being ignored.
+  engines.set(zmq::sockopt::router_handover, 1);
   // A send to an engine that has gone fails loudly instead of vanishing.
   engines.set(zmq::sockopt::router_mandatory, 1);
   clients_ = std::move(clients);
@@ -163,10 +224,28 @@ void Controller::Impl::bind_sockets(uint16_t client_port, uint16_t engine_port) 
 }
 
 void Controller::Impl::write_connection_files() const {
-  ConnectionInfo info{client_url_, client_url_, engine_url_, ::getpid(), profile_.name()};
-  write_connection_file(profile_.client_file(), info);
-  info.url = engine_url_;
-  write_connection_file(profile_.engine_file(), info);
+  struct File {
+    KeyRole role;
+    std::filesystem::path path;
+    const std::string& url;
+  };
+  for (const File& f : {File{KeyRole::kClient, profile_.client_file(), client_url_},
+                        File{KeyRole::kEngine, profile_.engine_file(), engine_url_},
+                        File{KeyRole::kSupervisor, profile_.supervisor_file(), client_url_}}) {
+    ConnectionInfo info;
+    info.url = f.url;
+    info.client_url = client_url_;
+    info.engine_url = engine_url_;
+    info.controller_pid = ::getpid();
+    info.profile = profile_.name();
+    info.role = role_name(f.role);
+    info.host = host_name();
+    info.supervisor_pid = options_.supervisor_pid;
+    if (keys_)
+      info.curve = {keys_->server().public_key, keys_->of(f.role).public_key,
+                    keys_->of(f.role).secret_key};
+    write_connection_file(f.path, info);
+  }
 }
 
 void Controller::Impl::run(const std::atomic<bool>& stop) {
@@ -176,13 +255,13 @@ void Controller::Impl::run(const std::atomic<bool>& stop) {
 }
 
 void Controller::Impl::run_once(std::chrono::milliseconds wait) {
-  std::vector<zmq::pollitem_t> items = {{clients_.handle(), 0, ZMQ_POLLIN, 0},
-                                        {engines_.handle(), 0, ZMQ_POLLIN, 0}};
   try {
-    zmq::poll(items, wait);
+    zmq::poll(poll_items_, wait);
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) throw;
   }
+  // Handshakes wait for these answers; a peer's first message follows them.
+  if (authenticator_) authenticator_->answer_pending();
   // Engines first: their results free the slots that queued tasks wait for.
   drain(engines_, [this](wire::Frames& f) { on_engine_message(f); }, "engine");
   drain(clients_, [this](wire::Frames& f) { on_client_message(f); }, "client");
@@ -223,29 +302,27 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
     return;
   }
   const std::string rid = routing_id(frames[0]);
+  const std::string_view role = peer_role(frames[1]);
   switch (header.type()) {
     case wire::HELLO:
-      if (!refuse_hello(clients_, rid, header)) {
-        wire::Header welcome;
-        welcome.set_type(wire::WELCOME);
-        welcome.mutable_welcome()->set_heartbeat_ms(
-            static_cast<uint32_t>(options_.heartbeat_interval.count()));
-        welcome.set_live_engines(static_cast<uint32_t>(registry_.live_count()));
-        welcome.set_instance(instance_);
-        send_header(clients_, rid, welcome);
-      }
+      on_client_hello(rid, header, role);
       break;
     case wire::TASK:
-      on_submit(frames, header);
+      if (auto client = submitting_client(rid, header.client())) on_submit(frames, header, *client);
       break;
     case wire::ABORT:
-      on_abort(header);
+      if (auto client = submitting_client(rid, header.client())) on_abort(header, *client);
       break;
     case wire::STATUS:
       on_status(rid, header);
       break;
     case wire::ENGINE_DIED:
-      on_engine_died(header);
+      // Only a supervisor watches engine processes; anyone else could
+      // otherwise take a healthy engine out of service.
+      if (secure() && role != role_name(KeyRole::kSupervisor))
+        refuse(clients_, rid, "forbidden", "only the cluster's supervisor may report an engine's death");
+      else
+        on_engine_died(header);
       break;
     case wire::HEARTBEAT:
       header.set_live_engines(static_cast<uint32_t>(registry_.live_count()));
@@ -262,10 +339,54 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
   }
 }
 
-void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& header) {
+void Controller::Impl::on_client_hello(const std::string& rid, const wire::Header& header,
+                                       std::string_view role) {
+  if (refuse_hello(clients_, rid, header)) return;
+  // A supervisor only reports deaths and asks for status: it gets no
+  // client identity, so it cannot submit.
+  if (role != role_name(KeyRole::kSupervisor)) {
+    uint32_t index = 0;
+    switch (client_table_.hello(header.hello().client(), header.hello().token(), rid, index)) {
+      case ClientTable::Hello::kAccepted:
+        break;
+      case ClientTable::Hello::kNoId:
+        refuse(clients_, rid, "identity", "HELLO without a client id and token");
+        return;
+      case ClientTable::Hello::kIdTaken:
+        spdlog::warn("refused a client claiming the id {:016x} of another client",
+                     header.hello().client());
+        refuse(clients_, rid, "identity", "another client already uses this client id");
+        return;
+    }
+  }
+  wire::Header welcome;
+  welcome.set_type(wire::WELCOME);
+  welcome.mutable_welcome()->set_heartbeat_ms(
+      static_cast<uint32_t>(options_.heartbeat_interval.count()));
+  welcome.set_live_engines(static_cast<uint32_t>(registry_.live_count()));
+  welcome.set_instance(instance_);
+  send_header(clients_, rid, welcome);
+}
+
+std::optional<uint32_t> Controller::Impl::submitting_client(const std::string& rid,
+                                                           uint64_t claimed_id) {
+  const auto client = client_table_.by_routing_id(rid);
+  if (!client) {
+    refuse(clients_, rid, "identity", "say HELLO (with a client id and token) before submitting");
+    return std::nullopt;
+  }
+  if (client_table_.at(*client).id != claimed_id) {
+    refuse(clients_, rid, "identity", "a task may name only its own client's id");
+    return std::nullopt;
+  }
+  return client;
+}
+
+void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& header,
+                                 uint32_t client) {
   const TaskKey key{header.client(), header.seq()};
   TaskRecord record;
-  record.client = client_ids_.intern(frames[0].to_string_view());
+  record.client = client;
   record.name = registry_.names().intern(header.task());
   record.items = std::max<uint32_t>(header.items(), 1);
   record.attempt = std::max<uint32_t>(header.attempt(), 1);
@@ -284,7 +405,7 @@ void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& heade
       reply.set_task(header.task());
       reply.mutable_error()->set_expected(expected);
       reply.mutable_error()->set_actual(header.signature());
-      send_header(clients_, client_ids_.str(record.client), reply);
+      send_header(clients_, client_table_.at(record.client).routing_id, reply);
       tasks_failed_ += record.items;
       return;
     }
@@ -302,10 +423,10 @@ void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& heade
   tasks_.enqueue(key);
 }
 
-void Controller::Impl::on_abort(const wire::Header& header) {
+void Controller::Impl::on_abort(const wire::Header& header, uint32_t client) {
   const TaskKey key{header.client(), header.seq()};
   TaskRecord* record = tasks_.find(key);
-  if (!record || record->answered) return;
+  if (!record || record->answered || record->client != client) return;
   const bool queued = record->engine_id == 0;
   fail_task(*record, key, wire::ABORTED, "task aborted");
   if (queued) {
@@ -347,6 +468,8 @@ void Controller::Impl::on_status(const std::string& client, const wire::Header& 
   s->set_queue_depth(tasks_.queue_depth());
   s->set_tasks_done(tasks_done_);
   s->set_tasks_failed(tasks_failed_);
+  s->set_security(secure() ? "curve" : "insecure");
+  s->set_lost_engines_hidden(registry_.lost_hidden());
   for (const auto& [id, e] : registry_.all()) {
     auto* es = s->add_engines();
     es->set_id(e.id);
@@ -406,8 +529,13 @@ void Controller::Impl::on_engine_message(wire::Frames& frames) {
 
 void Controller::Impl::on_engine_hello(const std::string& rid, const wire::Header& header) {
   if (refuse_hello(engines_, rid, header)) return;
-  if (EngineRecord* old = registry_.find_live(rid)) engine_lost(*old, "registered again");
-  EngineRecord& engine = registry_.add(rid, header.hello(), Clock::now());
+  EngineRecord* same = registry_.find_same(rid, header.hello());
+  if (!same)
+    if (EngineRecord* old = registry_.find_live(rid)) engine_lost(*old, "registered again");
+  // The same process again (a HELLO repeated over an outage, or after it was
+  // given up for lost) keeps its id: it is one engine, not a new one.
+  if (same) registry_.revive(*same, Clock::now());
+  EngineRecord& engine = same ? *same : registry_.add(rid, header.hello(), Clock::now());
   wire::Header welcome;
   welcome.set_type(wire::WELCOME);
   welcome.mutable_welcome()->set_engine_id(engine.id);
@@ -450,7 +578,7 @@ void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
     tasks_failed_ += failed;
     tasks_done_ += record->items - failed;
     // The engine's header and payload go to the client untouched.
-    frames[0] = routing_frame(client_ids_.str(record->client));
+    frames[0] = routing_frame(client_table_.at(record->client).routing_id);
     wire::send(clients_, frames);
   }
   tasks_.erase(key);
@@ -607,7 +735,7 @@ void Controller::Impl::fail_task(TaskRecord& record, const TaskKey& key, wire::S
     reply.set_engine_id(engine->id);
     reply.set_host(engine->host);
   }
-  send_header(clients_, client_ids_.str(record.client), reply);
+  send_header(clients_, client_table_.at(record.client).routing_id, reply);
   record.answered = true;
   tasks_failed_ += record.items;
 }
@@ -624,6 +752,15 @@ bool Controller::Impl::refuse_hello(zmq::socket_t& socket, const std::string& ri
   spdlog::warn("refused a peer with protocol version {}", header.hello().version());
   send_header(socket, rid, refused);
   return true;
+}
+
+void Controller::Impl::refuse(zmq::socket_t& socket, const std::string& rid,
+                              const std::string& type, const std::string& message) {
+  wire::Header refused;
+  refused.set_type(wire::REFUSED);
+  refused.mutable_error()->set_type(type);
+  refused.mutable_error()->set_message(message);
+  send_header(socket, rid, refused);
 }
 
 void Controller::Impl::send_header(zmq::socket_t& socket, const std::string& rid,

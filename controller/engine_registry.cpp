@@ -17,14 +17,37 @@ EngineRecord& EngineRegistry::add(std::string routing_id, const wire::Hello& hel
   e.last_seen = now;
   for (const auto& t : hello.tasks()) {
     if (!e.offers.emplace(t.name(), t.signature()).second) continue;
-    ++offers_[t.name()][t.signature()];
     const uint32_t name = names_.intern(t.name());
     if (e.offered.size() <= name) e.offered.resize(name + 1);
     e.offered[name] = true;
   }
-  by_routing_id_[e.routing_id] = id;
-  live_.push_back(&e);
+  make_live(e);
   return e;
+}
+
+EngineRecord* EngineRegistry::find_same(std::string_view routing_id, const wire::Hello& hello) {
+  if (EngineRecord* live = find_live(routing_id))
+    return live->pid == hello.pid() && live->host == hello.host() ? live : nullptr;
+  for (uint32_t id : lost_order_) {
+    EngineRecord& e = engines_.at(id);
+    if (e.routing_id == routing_id && e.pid == hello.pid() && e.host == hello.host()) return &e;
+  }
+  return nullptr;
+}
+
+void EngineRegistry::revive(EngineRecord& engine, Clock::time_point now) {
+  if (!engine.lost) return;
+  std::erase(lost_order_, engine.id);
+  engine.lost = false;
+  engine.lost_reason.clear();
+  engine.last_seen = now;
+  make_live(engine);
+}
+
+void EngineRegistry::make_live(EngineRecord& e) {
+  for (const auto& [name, signature] : e.offers) ++offers_[name][signature];
+  by_routing_id_[e.routing_id] = e.id;
+  live_.push_back(&e);
 }
 
 EngineRecord* EngineRegistry::find_live(std::string_view routing_id) {
@@ -49,6 +72,14 @@ void EngineRegistry::mark_lost(EngineRecord& engine, std::string reason) {
     if (by_name == offers_.end()) continue;
     if (--by_name->second[signature] == 0) by_name->second.erase(signature);
     if (by_name->second.empty()) offers_.erase(by_name);
+  }
+  lost_order_.push_back(engine.id);
+  // The newest lost engine is never the one forgotten (lost_listed_ >= 1),
+  // so `engine` stays valid for the caller.
+  while (lost_order_.size() > lost_listed_) {
+    engines_.erase(lost_order_.front());
+    lost_order_.pop_front();
+    ++lost_hidden_;
   }
 }
 

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <string_view>
@@ -42,7 +44,16 @@ enum class Offer { kNoEngines, kUnknown, kMismatch, kOk };
 
 class EngineRegistry {
  public:
+  // Keeps the last `lost_listed` (at least 1) lost engines' records; older
+  // ones are only counted, so a long-lived controller's status stays short.
+  explicit EngineRegistry(size_t lost_listed = 20) : lost_listed_(std::max<size_t>(lost_listed, 1)) {}
+
   EngineRecord& add(std::string routing_id, const wire::Hello& hello, Clock::time_point now);
+  // The engine (live, or lost and still listed) that has this connection,
+  // pid and host: the same process saying HELLO again, e.g. after an outage.
+  EngineRecord* find_same(std::string_view routing_id, const wire::Hello& hello);
+  // Makes a lost engine live again under its old id.
+  void revive(EngineRecord& engine, Clock::time_point now);
   EngineRecord* find_live(std::string_view routing_id);
   EngineRecord* find(uint32_t id);
   // Marks it lost; its record stays for status, its routing id is forgotten.
@@ -65,6 +76,7 @@ class EngineRegistry {
   std::vector<uint32_t> silent_since(Clock::time_point cutoff) const;
 
   size_t live_count() const { return by_routing_id_.size(); }
+  uint64_t lost_hidden() const { return lost_hidden_; }
   const std::vector<EngineRecord*>& live_engines() const { return live_; }
   const std::map<uint32_t, EngineRecord>& all() const { return engines_; }
 
@@ -76,6 +88,11 @@ class EngineRegistry {
   // name -> signature -> number of live engines offering it
   std::unordered_map<std::string, std::map<std::string, unsigned>> offers_;
   uint32_t next_id_ = 1;
+  const size_t lost_listed_;
+  std::deque<uint32_t> lost_order_;  // listed lost engines, oldest first
+  uint64_t lost_hidden_ = 0;
+
+  void make_live(EngineRecord& e);
 };
 
 }  // namespace herd::controller

@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <random>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 #include <thread>
 
 #include "engine/executor.hpp"
 #include "herd/task.hpp"
+#include "proto/curve.hpp"
 #include "proto/wire.hpp"
 
 namespace herd::engine {
@@ -19,6 +21,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
 constexpr size_t kMaxReceivesPerTurn = 1024;
+
+// Kept for the process's life, so the controller knows a reconnecting engine
+// as the same one (same routing id, pid and host).
+std::string random_routing_id() {
+  std::random_device rd;
+  char id[24];
+  std::snprintf(id, sizeof id, "engine-%08x%08x", rd(), rd());
+  return id;
+}
 
 std::string host_name() {
   char host[256] = {};
@@ -45,13 +56,18 @@ class Session {
     const std::string endpoint = "inproc://executor";
     control_.bind(endpoint);
     executor_ = std::make_unique<Executor>(context_, endpoint, host_);
+    socket_.set(zmq::sockopt::routing_id, random_routing_id());
+    wire::set_curve_client(socket_, options_.curve);
+    monitor_ = std::make_unique<wire::ConnectionMonitor>(context_, socket_, options_.url);
     socket_.connect(options_.url);
+    started_at_ = Clock::now();
   }
 
   int run(const std::atomic<bool>& stop) {
     send_hello();
     std::vector<zmq::pollitem_t> items = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
-                                          {control_.handle(), 0, ZMQ_POLLIN, 0}};
+                                          {control_.handle(), 0, ZMQ_POLLIN, 0},
+                                          {monitor_->events().handle(), 0, ZMQ_POLLIN, 0}};
     wire::Frames frames;
     while (!stop && exit_code_ < 0) {
       try {
@@ -65,7 +81,9 @@ class Session {
       flush_started();
       for (size_t i = 0; i < kMaxReceivesPerTurn && wire::receive(socket_, frames); ++i)
         on_controller_message(frames);
+      if (items[2].revents & ZMQ_POLLIN) on_connection_event();
       beat();
+      check_connect_timeout();
     }
     if (exit_code_ < 0) exit_code_ = 0;
     send_control(wire::BYE);
@@ -124,6 +142,8 @@ class Session {
         spdlog::shutdown();
         std::_Exit(kRecycledExitCode);
       case wire::WELCOME:
+        awaiting_welcome_ = false;
+        if (engine_id_ == header.welcome().engine_id()) break;  // a repeated HELLO's answer
         engine_id_ = header.welcome().engine_id();
         if (header.welcome().heartbeat_ms() > 0)
           heartbeat_ = std::chrono::milliseconds(header.welcome().heartbeat_ms());
@@ -133,12 +153,14 @@ class Session {
         break;
       case wire::REFUSED:
         if (header.error().type() == "unregistered") {
-          // The controller restarted or gave us up for lost: register afresh.
+          // The controller restarted or gave us up for lost: register afresh,
+          // with one HELLO however many messages it refused meanwhile.
+          if (awaiting_welcome_) break;
           spdlog::warn("controller no longer knows engine {}; registering again", engine_id_);
           send_hello();
         } else {
           spdlog::error("controller refused this engine: {}", header.error().message());
-          exit_code_ = 2;
+          exit_code_ = kRefusedExitCode;
         }
         break;
       default:
@@ -147,14 +169,42 @@ class Session {
     }
   }
 
+  // Beats only while registered and connected: beats queued during an
+  // outage would reach a restarted controller as a burst from a stranger.
   void beat() {
     const auto now = Clock::now();
     if (now - last_beat_ < heartbeat_) return;
     last_beat_ = now;
-    if (engine_id_ != 0) send_control(wire::HEARTBEAT);
+    if (engine_id_ != 0 && !awaiting_welcome_ &&
+        monitor_->state() == wire::ConnectionMonitor::State::kUp)
+      send_control(wire::HEARTBEAT);
+  }
+
+  void on_connection_event() {
+    monitor_->update();
+    if (monitor_->handshakes() > handshakes_seen_) {
+      // A new connection after an outage: the controller may have
+      // restarted, so say HELLO (once); a controller that knows us answers
+      // with our old id.
+      if (handshakes_seen_ > 0 && !awaiting_welcome_) send_hello();
+      handshakes_seen_ = monitor_->handshakes();
+    }
+    if (monitor_->final()) {
+      spdlog::error("the controller refused this engine: {}", monitor_->describe());
+      exit_code_ = kRefusedExitCode;
+    }
+  }
+
+  void check_connect_timeout() {
+    if (engine_id_ != 0 || options_.connect_timeout.count() == 0) return;
+    if (Clock::now() - started_at_ < options_.connect_timeout) return;
+    spdlog::error("not registered within {} ms: {}", options_.connect_timeout.count(),
+                  monitor_->describe());
+    exit_code_ = 1;
   }
 
   void send_hello() {
+    awaiting_welcome_ = true;
     wire::Header header;
     header.set_type(wire::HELLO);
     auto* hello = header.mutable_hello();
@@ -188,6 +238,10 @@ class Session {
   zmq::socket_t control_;  // our end of the executor's PAIR
   const std::string host_;
   std::unique_ptr<Executor> executor_;
+  std::unique_ptr<wire::ConnectionMonitor> monitor_;
+  bool awaiting_welcome_ = false;  // a HELLO is out and not yet answered
+  uint64_t handshakes_seen_ = 0;
+  Clock::time_point started_at_;
   wire::Header started_;  // STARTED notes not yet sent
   uint32_t engine_id_ = 0;
   int exit_code_ = -1;

@@ -38,9 +38,9 @@ class ConnectionMonitor {
     kConnected,           // TCP up, handshake not finished
     kUp,                  // handshake succeeded
     kDisconnected,        // was up, then lost
-    kRejectedKey,         // the controller's ZAP handler refused our key (final)
+    kRejectedKey,         // the controller's ZAP handler refused our key
     kWrongServerKey,      // the handshake failed: the server key does not match
-    kMechanismMismatch,   // one side secure, the other not (final)
+    kMechanismMismatch,   // one side secure, the other not
   };
 
   ConnectionMonitor(zmq::context_t& context, zmq::socket_t& socket, std::string url);
@@ -54,10 +54,14 @@ class ConnectionMonitor {
   // Reads what events arrived; returns true if the state changed.
   bool update();
   State state() const { return state_; }
-  // Whether the state can end only by a change of keys or configuration.
+  // Whether the state can end only by a change of keys or configuration: a
+  // rejected key, a security mismatch, or a server key that failed again
+  // and again.
   bool final() const;
   // How often the socket connected and completed a handshake since start.
   uint64_t handshakes() const { return handshakes_; }
+  // Handshakes that failed since the last one that succeeded.
+  uint64_t failed_handshakes() const { return failed_handshakes_; }
   // A sentence naming `url` and the cause, for a ConnectionError.
   std::string describe() const;
 
@@ -67,6 +71,7 @@ class ConnectionMonitor {
   std::string url_;
   State state_ = State::kConnecting;
   uint64_t handshakes_ = 0;
+  uint64_t failed_handshakes_ = 0;
 };
 
 }  // namespace herd::wire

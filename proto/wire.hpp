@@ -14,7 +14,7 @@
 namespace herd::wire {
 
 // Bumped whenever a change to herd.proto or the framing breaks old peers.
-inline constexpr uint32_t kProtocolVersion = 1;
+inline constexpr uint32_t kProtocolVersion = 2;
 
 // Messages larger than this (all frames together) are refused unread.
 inline constexpr size_t kDefaultMaxMessageBytes = size_t{1} << 30;

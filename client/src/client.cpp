@@ -8,8 +8,14 @@
 namespace herd {
 
 namespace {
-std::shared_ptr<detail::ClientCore> make_core(const std::string& url, ClientOptions options) {
-  auto core = std::make_shared<detail::ClientCore>(url, options);
+ConnectionInfo info_for_url(const std::string& url) {
+  ConnectionInfo info;
+  info.url = url;
+  return info;
+}
+
+std::shared_ptr<detail::ClientCore> make_core(ConnectionInfo info, ClientOptions options) {
+  auto core = std::make_shared<detail::ClientCore>(std::move(info), options);
   core->start();
   return core;
 }
@@ -21,13 +27,16 @@ size_t ClusterStatus::live_engines() const {
   return n;
 }
 
-Client::Client() : Client(Profile().client_file()) {}
+Client::Client() : Client(find_connection_info({}, Profile(), ConnectionRole::kClient)) {}
 
 Client::Client(const std::filesystem::path& connection_file, ClientOptions options)
-    : core_(make_core(read_connection_file(connection_file).url, options)) {}
+    : Client(read_connection_file(connection_file), options) {}
+
+Client::Client(const ConnectionInfo& info, ClientOptions options)
+    : core_(make_core(info, options)) {}
 
 Client::Client(UrlTag, const std::string& url, ClientOptions options)
-    : core_(make_core(url, options)) {}
+    : core_(make_core(info_for_url(url), options)) {}
 
 Client Client::connect(const std::string& url, ClientOptions options) {
   return Client(UrlTag{}, url, options);

@@ -1,7 +1,10 @@
 #include "client_core.hpp"
 
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <random>
@@ -25,6 +28,31 @@ constexpr size_t kMaxChunkBytes = size_t{16} << 20;
 uint64_t random_key() {
   std::random_device rd;
   return (uint64_t{rd()} << 32) ^ rd();
+}
+
+std::string random_token() {
+  constexpr size_t kTokenBytes = 16;
+  std::random_device rd;
+  std::string token(kTokenBytes, '\0');
+  for (char& c : token) c = static_cast<char>(rd());
+  return token;
+}
+
+std::string host_name() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
+bool process_alive(int64_t pid) {
+  return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
+
+// The connection info names a controller on this host that has exited, and
+// no supervisor is left that would start it again.
+bool controller_exited(const ConnectionInfo& info) {
+  return info.controller_pid > 0 && info.host == host_name() &&
+         !process_alive(info.controller_pid) && !process_alive(info.supervisor_pid);
 }
 
 std::chrono::system_clock::time_point from_unix(double seconds) {
@@ -61,6 +89,8 @@ ClusterStatus status_from(const wire::StatusReply& r) {
   s.queue_depth = r.queue_depth();
   s.tasks_done = r.tasks_done();
   s.tasks_failed = r.tasks_failed();
+  s.lost_engines_hidden = r.lost_engines_hidden();
+  s.security = r.security();
   for (const auto& e : r.engines())
     s.engines.push_back({e.id(), e.host(), e.pid(), e.state(), e.tasks_done(), e.restarts(),
                          e.outstanding(), e.cores(), e.lost_reason()});
@@ -78,19 +108,24 @@ std::exception_ptr connection_error(const std::string& why) {
 }
 }  // namespace
 
-ClientCore::ClientCore(std::string url, ClientOptions options)
-    : url_(std::move(url)),
+ClientCore::ClientCore(ConnectionInfo info, ClientOptions options)
+    : info_(std::move(info)),
       options_(options),
       client_key_(random_key()),
+      token_(random_token()),
       context_(1),
-      socket_(context_, zmq::socket_type::dealer) {
+      socket_(context_, zmq::socket_type::dealer),
+      cause_("no answer from " + info_.url) {
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::sndhwm, 0);
   socket_.set(zmq::sockopt::rcvhwm, 0);
   try {
-    socket_.connect(url_);
+    wire::set_curve_client(socket_, info_.curve);
+    monitor_ = std::make_unique<wire::ConnectionMonitor>(context_, socket_, info_.url);
+    socket_.connect(info_.url);
   } catch (const zmq::error_t& e) {
-    throw ConnectionError("cannot connect to '" + url_ + "': " + e.what());
+    throw ConnectionError("cannot connect to '" + info_.url + "': " + e.what() +
+                          " (an address looks like tcp://HOST:PORT)");
   }
   doorbell_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (doorbell_ < 0) throw ConnectionError("cannot create eventfd");
@@ -112,6 +147,7 @@ void ClientCore::stop() {
   (void)!::write(doorbell_, &one, sizeof one);
   if (io_thread_.joinable()) io_thread_.join();
   fail_everything("client closed");
+  monitor_.reset();
   socket_.close();
 }
 
@@ -177,9 +213,12 @@ ClusterStatus ClientCore::status(std::chrono::milliseconds timeout) {
   header.set_request(work.request);
   work.frames.push_back(wire::pack(header));
   post(std::move(work));
-  if (future.wait_for(timeout) != std::future_status::ready)
-    throw TimeoutError("no status from the controller at " + url_ + " within " +
+  if (future.wait_for(timeout) != std::future_status::ready) {
+    std::lock_guard lock(inbox_mutex_);
+    if (!cause_.empty()) throw ConnectionError(cause_);  // never reached a controller
+    throw TimeoutError("no status from the controller at " + url() + " within " +
                        std::to_string(timeout.count()) + " ms");
+  }
   return future.get();
 }
 
@@ -208,7 +247,8 @@ void ClientCore::post(Work work) {
 void ClientCore::run() {
   send_hello();
   std::vector<zmq::pollitem_t> items = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
-                                        {nullptr, doorbell_, ZMQ_POLLIN, 0}};
+                                        {nullptr, doorbell_, ZMQ_POLLIN, 0},
+                                        {monitor_->events().handle(), 0, ZMQ_POLLIN, 0}};
   wire::Frames frames;
   while (!stopping_) {
     try {
@@ -218,6 +258,7 @@ void ClientCore::run() {
         (void)!::read(doorbell_, &count, sizeof count);
         drain_inbox();
       }
+      if (items[2].revents & ZMQ_POLLIN) on_connection_event();
       for (size_t i = 0; i < kMaxReceivesPerTurn && wire::receive(socket_, frames); ++i)
         on_message(frames);
       pump();
@@ -331,7 +372,7 @@ void ClientCore::send_chunk(MapJob& job, const std::shared_ptr<MapJob>& owner) {
 void ClientCore::send_now(wire::Frames& frames) {
   // The socket's high-water mark is unlimited, so a send only fails if the
   // socket itself is broken; that surfaces as the controller falling silent.
-  if (!wire::send(socket_, frames)) spdlog::warn("herd client: message to {} not sent", url_);
+  if (!wire::send(socket_, frames)) spdlog::warn("herd client: message to {} not sent", url());
 }
 
 void ClientCore::on_message(wire::Frames& frames) {
@@ -347,13 +388,14 @@ void ClientCore::on_message(wire::Frames& frames) {
       live_engines_ = header.live_engines();
       if (!welcomed_) {
         welcomed_ = true;
+        set_cause("");
         for (auto& f : held_controls_) send_now(f);
         held_controls_.clear();
       }
       break;
     case wire::REFUSED: {
       const std::string why =
-          "controller at " + url_ + " refused this client: " + header.error().message();
+          "controller at " + url() + " refused this client: " + header.error().message();
       {
         std::lock_guard lock(inbox_mutex_);
         refused_ = why;
@@ -469,7 +511,7 @@ void ClientCore::on_abort(const std::shared_ptr<ResultState>& state) {
 void ClientCore::check_instance(const wire::Header& header) {
   const uint64_t instance = header.instance();
   if (controller_instance_ != 0 && instance != controller_instance_ && !in_flight_.empty()) {
-    const std::string why = "the controller at " + url_ +
+    const std::string why = "the controller at " + url() +
                             " restarted and lost the tasks in flight; submit them again";
     for (auto& [seq, task] : in_flight_)
       task.state->fail_range(task.first, task.count, connection_error(why), {});
@@ -478,6 +520,40 @@ void ClientCore::check_instance(const wire::Header& header) {
     for (auto& job : jobs_) job->in_flight = 0;
   }
   controller_instance_ = instance;
+}
+
+void ClientCore::on_connection_event() {
+  monitor_->update();
+  // A new connection (ZeroMQ reconnected, perhaps to a restarted
+  // controller) gets a HELLO of its own, so the controller sends our
+  // results to it and not to the old one.
+  if (monitor_->handshakes() > handshakes_seen_) {
+    if (handshakes_seen_ > 0) send_hello();
+    handshakes_seen_ = monitor_->handshakes();
+  }
+  if (welcomed_) return;
+  set_cause(unreachable_cause());
+  const bool gone = monitor_->state() == wire::ConnectionMonitor::State::kRefused &&
+                    controller_exited(info_);
+  if (monitor_->final() || gone) fail_everything(unreachable_cause());
+}
+
+std::string ClientCore::unreachable_cause() const {
+  if (controller_exited(info_))
+    return "the controller (pid " + std::to_string(info_.controller_pid) + ") at " + url() +
+           " has exited and no supervisor restarts it: start the cluster with `herd cluster "
+           "start`";
+  using State = wire::ConnectionMonitor::State;
+  const State state = monitor_->state();
+  std::string why = monitor_->describe();
+  if (state == State::kConnecting || state == State::kConnected || state == State::kUp)
+    why += " within " + std::to_string(options_.connect_timeout.count()) + " ms";
+  return why;
+}
+
+void ClientCore::set_cause(std::string cause) {
+  std::lock_guard lock(inbox_mutex_);
+  cause_ = std::move(cause);
 }
 
 bool ClientCore::waiting() const {
@@ -489,10 +565,15 @@ void ClientCore::on_timer() {
   if (now - last_beat_ >= kHeartbeat) {
     last_beat_ = now;
     if (welcomed_) send_control(wire::HEARTBEAT);
-    else send_hello();  // a controller that starts after us still gets a hello
+  }
+  if (!welcomed_) {
+    // Before the first welcome nothing is known to work: fail fast and say why.
+    if (waiting() && now - waiting_since_ > options_.connect_timeout)
+      fail_everything(unreachable_cause());
+    return;
   }
   if (waiting() && now - std::max(last_heard_, waiting_since_) > options_.connection_timeout) {
-    fail_everything("no answer from the controller at " + url_ + " for " +
+    fail_everything("no answer from the controller at " + url() + " for " +
                     std::to_string(options_.connection_timeout.count()) +
                     " ms: is the cluster running? (herd status)");
   }
@@ -504,6 +585,8 @@ void ClientCore::send_hello() {
   header.mutable_hello()->set_version(wire::kProtocolVersion);
   header.mutable_hello()->set_role(wire::CLIENT);
   header.mutable_hello()->set_pid(::getpid());
+  header.mutable_hello()->set_client(client_key_);
+  header.mutable_hello()->set_token(token_);
   wire::Frames frames;
   frames.push_back(wire::pack(header));
   send_now(frames);

@@ -16,13 +16,15 @@
 #include <vector>
 
 #include "herd/client.hpp"
+#include "proto/curve.hpp"
 #include "proto/wire.hpp"
 
 namespace herd::detail {
 
 class ClientCore : public std::enable_shared_from_this<ClientCore> {
  public:
-  ClientCore(std::string url, ClientOptions options);
+  // Throws ConnectionError if the url is malformed.
+  ClientCore(ConnectionInfo info, ClientOptions options);
   ~ClientCore();
   ClientCore(const ClientCore&) = delete;
   ClientCore& operator=(const ClientCore&) = delete;
@@ -36,7 +38,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
                                           const TaskOptions& options, PackedColumns args);
   ClusterStatus status(std::chrono::milliseconds timeout);
   void abort(std::shared_ptr<ResultState> state);
-  const std::string& url() const { return url_; }
+  const std::string& url() const { return info_.url; }
 
  private:
   using StatusPromise = std::promise<ClusterStatus>;
@@ -89,20 +91,26 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void on_abort(const std::shared_ptr<ResultState>& state);
   void on_timer();
   void check_instance(const wire::Header& header);
+  void on_connection_event();
+  // Why no controller has welcomed us yet, in one sentence.
+  std::string unreachable_cause() const;
+  void set_cause(std::string cause);
   bool waiting() const;
   void send_hello();
   void send_control(wire::Type type, uint64_t request = 0);
   void fail_everything(const std::string& why);
   static void fail_work(Work& work, const std::string& why);
 
-  const std::string url_;
+  const ConnectionInfo info_;
   const ClientOptions options_;
   const uint64_t client_key_;
+  const std::string token_;  // proves client_key_ is ours (SPEC.md, "Identity")
   std::atomic<uint64_t> next_seq_{1};
   std::atomic<uint64_t> next_request_{1};
 
   zmq::context_t context_;
   zmq::socket_t socket_;
+  std::unique_ptr<wire::ConnectionMonitor> monitor_;  // destroyed before socket_ closes
   int doorbell_ = -1;  // eventfd
   std::thread io_thread_;
   std::atomic<bool> stopping_{false};
@@ -110,6 +118,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::mutex inbox_mutex_;
   std::vector<Work> inbox_;
   std::string refused_;  // set once the controller refused us; guarded by inbox_mutex_
+  std::string cause_;    // why no welcome came yet (empty once welcomed); inbox_mutex_
 
   // I/O thread only.
   std::deque<Work> unsent_;                     // single tasks waiting for the window
@@ -121,6 +130,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   uint32_t live_engines_ = 1;
   uint64_t controller_instance_ = 0;
   bool welcomed_ = false;
+  uint64_t handshakes_seen_ = 0;
   std::chrono::steady_clock::time_point last_heard_, waiting_since_, last_beat_;
 };
 
