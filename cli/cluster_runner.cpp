@@ -67,7 +67,8 @@ void wait_for_controller(Supervisor& supervisor, const ClusterPlan& plan, pid_t 
                          Clock::time_point deadline, const std::atomic<bool>& stop) {
   for (;;) {
     check_children(supervisor, stop);
-    if (written_by(plan.profile.client_file(), pid) && written_by(plan.profile.engine_file(), pid) &&
+    if (written_by(plan.profile.client_file(), pid) &&
+        written_by(plan.profile.engine_file(), pid) &&
         written_by(plan.profile.supervisor_file(), pid))
       return;
     if (Clock::now() >= deadline)

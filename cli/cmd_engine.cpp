@@ -37,9 +37,8 @@ int cmd_engine(const Invocation& inv) {
   if (cl.has("url")) {
     options.url = cl.text("url");
   } else {
-    const auto info = herd::find_connection_info(
-        cl.has("file") ? cl.text("file") : std::string(), cl.profile(),
-        herd::ConnectionRole::kEngine);
+    const auto info = herd::find_connection_info(cl.has("file") ? cl.text("file") : std::string(),
+                                                 cl.profile(), herd::ConnectionRole::kEngine);
     options.url = info.url;
     options.curve = info.curve;
   }

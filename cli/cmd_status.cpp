@@ -48,8 +48,8 @@ void print_table(const std::string& profile, const herd::ClusterStatus& s) {
   fmt::print("controller:  pid {}, clients {}, engines {}\n", s.controller_pid, s.client_url,
              s.engine_url);
   fmt::print("security:    {}\n", s.security == "insecure"
-                                     ? "INSECURE (no encryption, no keys: --insecure)"
-                                     : "CurveZMQ (encrypted; keys in the connection files)");
+                                      ? "INSECURE (no encryption, no keys: --insecure)"
+                                      : "CurveZMQ (encrypted; keys in the connection files)");
   fmt::print("queue depth: {}\n", s.queue_depth);
   fmt::print("tasks:       {} done, {} failed\n", s.tasks_done, s.tasks_failed);
   fmt::print("engines:     {} live, {} lost\n", live,

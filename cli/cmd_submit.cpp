@@ -102,11 +102,11 @@ int run_submit(const Invocation& inv) {
 
   const herd::ClientOptions client_options{.connect_timeout = cl.seconds("connect-timeout")};
   herd::Client client =
-      cl.has("url") ? herd::Client::connect(cl.text("url"), client_options)
-                    : herd::Client(herd::find_connection_info(cl.has("file") ? cl.text("file") : "",
-                                                              cl.profile(),
-                                                              herd::ConnectionRole::kClient),
-                                   client_options);
+      cl.has("url")
+          ? herd::Client::connect(cl.text("url"), client_options)
+          : herd::Client(herd::find_connection_info(cl.has("file") ? cl.text("file") : "",
+                                                    cl.profile(), herd::ConnectionRole::kClient),
+                         client_options);
   try {
     client.wait_for_engines(1, engine_wait);
   } catch (const herd::TimeoutError&) {

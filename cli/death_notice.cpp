@@ -28,7 +28,8 @@ std::string host_name() {
 }  // namespace
 
 struct DeathNotice::Connection {
-  explicit Connection(const herd::ConnectionInfo& info) : socket(context, zmq::socket_type::dealer) {
+  explicit Connection(const herd::ConnectionInfo& info)
+      : socket(context, zmq::socket_type::dealer) {
     socket.set(zmq::sockopt::linger, static_cast<int>(kLinger.count()));
     wire::set_curve_client(socket, info.curve);
     socket.connect(info.url);
@@ -51,9 +52,10 @@ void DeathNotice::connect() {
     connection_ = std::make_unique<Connection>(info);
     spdlog::debug("engine deaths are reported to the controller at {}", info.url);
   } catch (const std::exception& e) {
-    spdlog::warn("cannot connect to report engine deaths ({}); the controller's heartbeats will "
-                 "notice them",
-                 e.what());
+    spdlog::warn(
+        "cannot connect to report engine deaths ({}); the controller's heartbeats will "
+        "notice them",
+        e.what());
   }
 }
 

@@ -1,10 +1,9 @@
 #include "logging.hpp"
 
+#include <fcntl.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

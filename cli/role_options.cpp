@@ -39,7 +39,8 @@ void add_controller_options(CommandLine& cl) {
       po::value<long>()->default_value(defaults.heartbeat_misses)->value_name("N"),
       "heartbeats an engine may miss before it counts as lost")(
       "max-message-mb",
-      po::value<long>()->default_value(static_cast<long>(defaults.max_message_bytes >> 20))
+      po::value<long>()
+          ->default_value(static_cast<long>(defaults.max_message_bytes >> 20))
           ->value_name("MB"),
       "largest message accepted from a client or engine; a larger one drops its sender");
 }
@@ -51,7 +52,8 @@ herd::controller::ControllerOptions controller_options(const CommandLine& cl) {
   if (cl.has("location")) o.location = cl.text("location");
   o.insecure = cl.flag("insecure");
   // A supervised controller's parent is its cluster's supervisor.
-  if (cl.has("parent")) o.supervisor_pid = cl.integer("parent", 1, std::numeric_limits<pid_t>::max());
+  if (cl.has("parent"))
+    o.supervisor_pid = cl.integer("parent", 1, std::numeric_limits<pid_t>::max());
   o.client_port = static_cast<uint16_t>(cl.integer("client-port", 0, kMaxPort));
   o.engine_port = static_cast<uint16_t>(cl.integer("engine-port", 0, kMaxPort));
   o.engine_hwm = static_cast<unsigned>(cl.integer("hwm", 1, kMaxHwm));
@@ -64,19 +66,19 @@ herd::controller::ControllerOptions controller_options(const CommandLine& cl) {
 
 std::vector<std::string> controller_arguments(const herd::controller::ControllerOptions& o) {
   std::vector<std::string> args = {"--ip",
-          o.ip,
-          "--client-port",
-          std::to_string(o.client_port),
-          "--engine-port",
-          std::to_string(o.engine_port),
-          "--hwm",
-          std::to_string(o.engine_hwm),
-          "--heartbeat-interval",
-          std::to_string(o.heartbeat_interval.count()),
-          "--heartbeat-misses",
-          std::to_string(o.heartbeat_misses),
-          "--max-message-mb",
-          std::to_string(o.max_message_bytes >> 20)};
+                                   o.ip,
+                                   "--client-port",
+                                   std::to_string(o.client_port),
+                                   "--engine-port",
+                                   std::to_string(o.engine_port),
+                                   "--hwm",
+                                   std::to_string(o.engine_hwm),
+                                   "--heartbeat-interval",
+                                   std::to_string(o.heartbeat_interval.count()),
+                                   "--heartbeat-misses",
+                                   std::to_string(o.heartbeat_misses),
+                                   "--max-message-mb",
+                                   std::to_string(o.max_message_bytes >> 20)};
   if (!o.location.empty()) args.insert(args.end(), {"--location", o.location});
   if (o.insecure) args.push_back("--insecure");
   return args;

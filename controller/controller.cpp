@@ -2,13 +2,13 @@
 
 #include <netdb.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <random>
-#include <spdlog/spdlog.h>
 #include <stdexcept>
 
 #include "controller/authenticator.hpp"
@@ -69,9 +69,10 @@ std::string advertised_host(const ControllerOptions& options) {
   if (!binds_every_interface(options.ip)) return options.ip;
   const std::string host = host_name();
   if (resolves_to_loopback(host))
-    spdlog::warn("this host's name {} resolves to a loopback address, so engines and clients on "
-                 "other machines cannot use the connection files: pass --location HOST",
-                 host);
+    spdlog::warn(
+        "this host's name {} resolves to a loopback address, so engines and clients on "
+        "other machines cannot use the connection files: pass --location HOST",
+        host);
   return host;
 }
 
@@ -149,11 +150,14 @@ class Controller::Impl {
 };
 
 Controller::Impl::Impl(ControllerOptions options)
-    : options_(std::move(options)), profile_(options_.profile), registry_(options_.lost_engines_listed) {
+    : options_(std::move(options)),
+      profile_(options_.profile),
+      registry_(options_.lost_engines_listed) {
   profile_.create_dirs();
   if (options_.insecure) {
-    spdlog::warn("INSECURE: no encryption and no keys; anyone who reaches the ports can run "
-                 "commands as this user");
+    spdlog::warn(
+        "INSECURE: no encryption and no keys; anyone who reaches the ports can run "
+        "commands as this user");
   } else {
     keys_ = KeyStore::load_or_create(profile_.security_dir() / "keys.json");
     authenticator_ = std::make_unique<Authenticator>(context_, *keys_);
@@ -263,8 +267,10 @@ void Controller::Impl::run_once(std::chrono::milliseconds wait) {
   // Handshakes wait for these answers; a peer's first message follows them.
   if (authenticator_) authenticator_->answer_pending();
   // Engines first: their results free the slots that queued tasks wait for.
-  drain(engines_, [this](wire::Frames& f) { on_engine_message(f); }, "engine");
-  drain(clients_, [this](wire::Frames& f) { on_client_message(f); }, "client");
+  drain(
+      engines_, [this](wire::Frames& f) { on_engine_message(f); }, "engine");
+  drain(
+      clients_, [this](wire::Frames& f) { on_client_message(f); }, "client");
   dispatch();
   const auto now = Clock::now();
   if (now - last_timer_check_ >= kTick) {
@@ -281,8 +287,8 @@ void Controller::Impl::drain(zmq::socket_t& socket, Handler handler, const char*
     try {
       handler(frames);
     } catch (const std::exception& e) {
-      spdlog::warn("dropped a message from {} {}: {}", side,
-                   frames.empty() ? "?" : frames[0].str(), e.what());
+      spdlog::warn("dropped a message from {} {}: {}", side, frames.empty() ? "?" : frames[0].str(),
+                   e.what());
     }
   }
 }
@@ -293,12 +299,9 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
   wire::Header header;
   if (frames.size() < 2 || !wire::unpack(frames[1], header)) {
     spdlog::warn("malformed message from client ({} frames) ignored", frames.size());
-    if (frames.size() >= 1) {
-      wire::Header refused;
-      refused.set_type(wire::REFUSED);
-      refused.mutable_error()->set_message("malformed message: the first frame is not a herd header");
-      send_header(clients_, routing_id(frames[0]), refused);
-    }
+    if (frames.size() >= 1)
+      refuse(clients_, routing_id(frames[0]), "malformed",
+             "malformed message: the first frame is not a herd header");
     return;
   }
   const std::string rid = routing_id(frames[0]);
@@ -320,7 +323,8 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
       // Only a supervisor watches engine processes; anyone else could
       // otherwise take a healthy engine out of service.
       if (secure() && role != role_name(KeyRole::kSupervisor))
-        refuse(clients_, rid, "forbidden", "only the cluster's supervisor may report an engine's death");
+        refuse(clients_, rid, "forbidden",
+               "only the cluster's supervisor may report an engine's death");
       else
         on_engine_died(header);
       break;
@@ -329,13 +333,9 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
       header.set_instance(instance_);
       send_header(clients_, rid, header);
       break;
-    default: {
-      wire::Header refused;
-      refused.set_type(wire::REFUSED);
-      refused.mutable_error()->set_message("unexpected message type " +
-                                           std::to_string(header.type()) + " from a client");
-      send_header(clients_, rid, refused);
-    }
+    default:
+      refuse(clients_, rid, "unexpected",
+             "unexpected message type " + std::to_string(header.type()) + " from a client");
   }
 }
 
@@ -369,7 +369,7 @@ void Controller::Impl::on_client_hello(const std::string& rid, const wire::Heade
 }
 
 std::optional<uint32_t> Controller::Impl::submitting_client(const std::string& rid,
-                                                           uint64_t claimed_id) {
+                                                            uint64_t claimed_id) {
   const auto client = client_table_.by_routing_id(rid);
   if (!client) {
     refuse(clients_, rid, "identity", "say HELLO (with a client id and token) before submitting");
@@ -449,7 +449,8 @@ void Controller::Impl::on_abort(const wire::Header& header, uint32_t client) {
 void Controller::Impl::on_engine_died(const wire::Header& header) {
   // What the engine sent before it died (results, STARTED notes) may still
   // wait on the engine socket: it counts, so take it in first.
-  drain(engines_, [this](wire::Frames& f) { on_engine_message(f); }, "engine");
+  drain(
+      engines_, [this](wire::Frames& f) { on_engine_message(f); }, "engine");
   for (EngineRecord* engine : registry_.live_engines()) {
     if (engine->pid != header.hello().pid() || engine->host != header.hello().host()) continue;
     engine_lost(*engine, "process died (" + header.error().message() + ")");
@@ -501,11 +502,7 @@ void Controller::Impl::on_engine_message(wire::Frames& frames) {
   EngineRecord* engine = registry_.find_live(rid);
   if (!engine) {
     // Lost, or from before a controller restart: ask it to register again.
-    wire::Header refused;
-    refused.set_type(wire::REFUSED);
-    refused.mutable_error()->set_type("unregistered");
-    refused.mutable_error()->set_message("engine not registered with this controller");
-    send_header(engines_, rid, refused);
+    refuse(engines_, rid, "unregistered", "engine not registered with this controller");
     return;
   }
   engine->last_seen = Clock::now();
@@ -572,9 +569,8 @@ void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
   if (!record) return;
   engine.tasks_done += record->items;
   if (!record->answered) {
-    const auto failed = header.status() == wire::OK
-                            ? static_cast<uint32_t>(header.failures_size())
-                            : record->items;
+    const auto failed =
+        header.status() == wire::OK ? static_cast<uint32_t>(header.failures_size()) : record->items;
     tasks_failed_ += failed;
     tasks_done_ += record->items - failed;
     // The engine's header and payload go to the client untouched.
@@ -743,14 +739,11 @@ void Controller::Impl::fail_task(TaskRecord& record, const TaskKey& key, wire::S
 bool Controller::Impl::refuse_hello(zmq::socket_t& socket, const std::string& rid,
                                     const wire::Header& header) {
   if (header.hello().version() == wire::kProtocolVersion) return false;
-  wire::Header refused;
-  refused.set_type(wire::REFUSED);
-  refused.mutable_error()->set_type("protocol");
-  refused.mutable_error()->set_message(
-      "protocol version " + std::to_string(header.hello().version()) + " is not supported; this controller speaks version " +
-      std::to_string(wire::kProtocolVersion) + ": use the same herd release everywhere");
   spdlog::warn("refused a peer with protocol version {}", header.hello().version());
-  send_header(socket, rid, refused);
+  refuse(socket, rid, "protocol",
+         "protocol version " + std::to_string(header.hello().version()) +
+             " is not supported; this controller speaks version " +
+             std::to_string(wire::kProtocolVersion) + ": use the same herd release everywhere");
   return true;
 }
 

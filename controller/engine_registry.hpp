@@ -2,8 +2,8 @@
 // they are, and when they were last heard from. Owned by the event loop.
 #pragma once
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -31,9 +31,9 @@ struct EngineRecord {
   std::string lost_reason;
   uint64_t tasks_done = 0;
   Clock::time_point last_seen;
-  std::vector<TaskKey> assigned;  // sent to it and not yet answered
+  std::vector<TaskKey> assigned;                        // sent to it and not yet answered
   std::unordered_map<std::string, std::string> offers;  // task name -> signature
-  std::vector<bool> offered;  // by interned task name, for quick checks
+  std::vector<bool> offered;                            // by interned task name, for quick checks
 
   uint32_t outstanding() const { return static_cast<uint32_t>(assigned.size()); }
   const char* state_name() const { return lost ? "lost" : assigned.empty() ? "idle" : "busy"; }
@@ -46,7 +46,8 @@ class EngineRegistry {
  public:
   // Keeps the last `lost_listed` (at least 1) lost engines' records; older
   // ones are only counted, so a long-lived controller's status stays short.
-  explicit EngineRegistry(size_t lost_listed = 20) : lost_listed_(std::max<size_t>(lost_listed, 1)) {}
+  explicit EngineRegistry(size_t lost_listed = 20)
+      : lost_listed_(std::max<size_t>(lost_listed, 1)) {}
 
   EngineRecord& add(std::string routing_id, const wire::Hello& hello, Clock::time_point now);
   // The engine (live, or lost and still listed) that has this connection,
@@ -82,9 +83,9 @@ class EngineRegistry {
 
  private:
   Interner names_;
-  std::map<uint32_t, EngineRecord> engines_;  // by id; ids are never reused
+  std::map<uint32_t, EngineRecord> engines_;                 // by id; ids are never reused
   std::unordered_map<std::string, uint32_t> by_routing_id_;  // live engines only
-  std::vector<EngineRecord*> live_;  // the same engines, for quick scans
+  std::vector<EngineRecord*> live_;                          // the same engines, for quick scans
   // name -> signature -> number of live engines offering it
   std::unordered_map<std::string, std::map<std::string, unsigned>> offers_;
   uint32_t next_id_ = 1;

@@ -1,11 +1,11 @@
 #include "engine/engine.hpp"
 
 #include <dlfcn.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <random>
-#include <spdlog/spdlog.h>
 #include <stdexcept>
 #include <thread>
 
@@ -256,7 +256,8 @@ void load_task_libraries(const std::vector<std::string>& libraries) {
     // RTLD_NODELETE: tasks' code must outlive any handle bookkeeping.
     if (!::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE)) {
       const char* why = ::dlerror();
-      throw std::runtime_error("cannot load task library " + path + ": " + (why ? why : "unknown error"));
+      throw std::runtime_error("cannot load task library " + path + ": " +
+                               (why ? why : "unknown error"));
     }
     spdlog::info("loaded task library {}", path);
   }

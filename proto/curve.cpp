@@ -45,8 +45,7 @@ ConnectionMonitor::ConnectionMonitor(zmq::context_t& context, zmq::socket_t& soc
                                      std::string url)
     : watched_(socket), reader_(context, zmq::socket_type::pair), url_(std::move(url)) {
   const std::string endpoint = monitor_endpoint(socket);
-  if (zmq_socket_monitor(socket.handle(), endpoint.c_str(), kEvents) != 0)
-    throw zmq::error_t();
+  if (zmq_socket_monitor(socket.handle(), endpoint.c_str(), kEvents) != 0) throw zmq::error_t();
   reader_.set(zmq::sockopt::linger, 0);
   reader_.connect(endpoint);
 }
@@ -91,7 +90,7 @@ bool ConnectionMonitor::update() {
       case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
         ++failed_handshakes_;
         state_ = value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH ? State::kMechanismMismatch
-                                                                      : State::kWrongServerKey;
+                                                                     : State::kWrongServerKey;
         break;
       case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
         // EPIPE: the controller hung up mid-handshake, as CURVE does with a

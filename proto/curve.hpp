@@ -33,14 +33,14 @@ void set_curve_server(zmq::socket_t& socket, const std::string& server_secret,
 class ConnectionMonitor {
  public:
   enum class State {
-    kConnecting,          // nothing heard yet, or a connect still pending
-    kRefused,             // TCP connection refused: nothing listens
-    kConnected,           // TCP up, handshake not finished
-    kUp,                  // handshake succeeded
-    kDisconnected,        // was up, then lost
-    kRejectedKey,         // the controller's ZAP handler refused our key
-    kWrongServerKey,      // the handshake failed: the server key does not match
-    kMechanismMismatch,   // one side secure, the other not
+    kConnecting,         // nothing heard yet, or a connect still pending
+    kRefused,            // TCP connection refused: nothing listens
+    kConnected,          // TCP up, handshake not finished
+    kUp,                 // handshake succeeded
+    kDisconnected,       // was up, then lost
+    kRejectedKey,        // the controller's ZAP handler refused our key
+    kWrongServerKey,     // the handshake failed: the server key does not match
+    kMechanismMismatch,  // one side secure, the other not
   };
 
   ConnectionMonitor(zmq::context_t& context, zmq::socket_t& socket, std::string url);

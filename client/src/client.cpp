@@ -55,7 +55,8 @@ void Client::wait_for_engines(size_t n, std::chrono::milliseconds timeout) {
   constexpr auto kPollEvery = std::chrono::milliseconds(50);
   size_t live = 0;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() > 0) {
       try {
         live = status(left).live_engines();

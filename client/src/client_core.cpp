@@ -1,14 +1,13 @@
 #include "client_core.hpp"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <cerrno>
-
 #include <algorithm>
+#include <cerrno>
 #include <random>
-#include <spdlog/spdlog.h>
 
 #include "herd/error.hpp"
 
@@ -284,8 +283,10 @@ void ClientCore::accept(Work&& work) {
     on_abort(work.abort);
   } else if (work.status) {
     status_waiters_.emplace(work.request, work.status);
-    if (welcomed_) send_now(work.frames);
-    else held_controls_.push_back(std::move(work.frames));
+    if (welcomed_)
+      send_now(work.frames);
+    else
+      held_controls_.push_back(std::move(work.frames));
   } else if (work.job) {
     jobs_.push_back(std::move(work.job));
   } else if (work.result) {
@@ -435,7 +436,9 @@ void ClientCore::on_result(const wire::Header& h, wire::Frames& frames) {
   md.attempt = h.attempt();
   md.started = from_unix(h.started());
   md.completed = from_unix(h.finished());
-  auto origin = [&](size_t item) { return RemoteOrigin{task.state->id(item), h.engine_id(), h.host()}; };
+  auto origin = [&](size_t item) {
+    return RemoteOrigin{task.state->id(item), h.engine_id(), h.host()};
+  };
   if (h.status() != wire::OK) {
     task.state->fail_range(task.first, task.count,
                            error_from(h.status(), h.error(), h.task(), origin(task.first)),
@@ -460,8 +463,8 @@ void ClientCore::on_result(const wire::Header& h, wire::Frames& frames) {
   }
   std::vector<ResultState::ItemFailure> failures;
   for (const auto& f : h.failures())
-    failures.push_back({f.index(), error_from(f.status(), f.error(), h.task(),
-                                              origin(task.first + f.index()))});
+    failures.push_back(
+        {f.index(), error_from(f.status(), f.error(), h.task(), origin(task.first + f.index()))});
   task.state->finish_chunk(task.first, std::move(values), std::move(failures), std::move(md));
 }
 
@@ -511,8 +514,8 @@ void ClientCore::on_abort(const std::shared_ptr<ResultState>& state) {
 void ClientCore::check_instance(const wire::Header& header) {
   const uint64_t instance = header.instance();
   if (controller_instance_ != 0 && instance != controller_instance_ && !in_flight_.empty()) {
-    const std::string why = "the controller at " + url() +
-                            " restarted and lost the tasks in flight; submit them again";
+    const std::string why =
+        "the controller at " + url() + " restarted and lost the tasks in flight; submit them again";
     for (auto& [seq, task] : in_flight_)
       task.state->fail_range(task.first, task.count, connection_error(why), {});
     in_flight_.clear();
@@ -533,8 +536,8 @@ void ClientCore::on_connection_event() {
   }
   if (welcomed_) return;
   set_cause(unreachable_cause());
-  const bool gone = monitor_->state() == wire::ConnectionMonitor::State::kRefused &&
-                    controller_exited(info_);
+  const bool gone =
+      monitor_->state() == wire::ConnectionMonitor::State::kRefused && controller_exited(info_);
   if (monitor_->final() || gone) fail_everything(unreachable_cause());
 }
 

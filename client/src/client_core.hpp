@@ -111,7 +111,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   zmq::context_t context_;
   zmq::socket_t socket_;
   std::unique_ptr<wire::ConnectionMonitor> monitor_;  // destroyed before socket_ closes
-  int doorbell_ = -1;  // eventfd
+  int doorbell_ = -1;                                 // eventfd
   std::thread io_thread_;
   std::atomic<bool> stopping_{false};
 
@@ -121,11 +121,11 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::string cause_;    // why no welcome came yet (empty once welcomed); inbox_mutex_
 
   // I/O thread only.
-  std::deque<Work> unsent_;                     // single tasks waiting for the window
-  std::vector<std::shared_ptr<MapJob>> jobs_;   // maps with items left to send
+  std::deque<Work> unsent_;                           // single tasks waiting for the window
+  std::vector<std::shared_ptr<MapJob>> jobs_;         // maps with items left to send
   std::unordered_map<uint64_t, InFlight> in_flight_;  // by seq
   std::unordered_map<uint64_t, std::shared_ptr<StatusPromise>> status_waiters_;
-  std::vector<wire::Frames> held_controls_;     // status requests before the welcome
+  std::vector<wire::Frames> held_controls_;  // status requests before the welcome
   size_t bytes_in_flight_ = 0;
   uint32_t live_engines_ = 1;
   uint64_t controller_instance_ = 0;

@@ -1,9 +1,9 @@
 #include "herd/profile.hpp"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
-#include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>

@@ -48,7 +48,7 @@ struct ClusterStatus {
   uint64_t queue_depth = 0;
   uint64_t tasks_done = 0;
   uint64_t tasks_failed = 0;
-  std::vector<EngineInfo> engines;  // lost ones included, but for the oldest
+  std::vector<EngineInfo> engines;   // lost ones included, but for the oldest
   uint64_t lost_engines_hidden = 0;  // lost engines too old to be listed
   std::string security;              // "curve" or "insecure"
   size_t live_engines() const;
