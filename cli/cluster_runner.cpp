@@ -118,7 +118,11 @@ size_t wait_for_engines(Supervisor& supervisor, const ClusterPlan& plan, Clock::
 }
 
 void report_exit(const Supervisor::Exit& exit) {
-  if (exit.recycled())
+  if (exit.refused())
+    spdlog::error("{} (pid {}) was refused by the controller (its key or protocol version; see "
+                  "its log) and is not restarted",
+                  Supervisor::name(exit.slot), exit.slot.pid);
+  else if (exit.recycled())
     spdlog::info("{} (pid {}) was recycled by the controller", Supervisor::name(exit.slot),
                  exit.slot.pid);
   else

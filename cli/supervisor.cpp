@@ -24,7 +24,7 @@ constexpr milliseconds kFirstBackoff{500};
 constexpr milliseconds kMaxBackoff{10'000};
 // Engine exit codes that mean "do not start me again".
 constexpr int kCleanExit = 0;
-constexpr int kRefusedExit = 2;
+constexpr int kRefusedExit = herd::engine::kRefusedExitCode;
 
 }  // namespace
 
@@ -37,6 +37,11 @@ bool Supervisor::Exit::died() const {
 bool Supervisor::Exit::recycled() const {
   return slot.role == Role::kEngine && WIFEXITED(wait_status) &&
          WEXITSTATUS(wait_status) == herd::engine::kRecycledExitCode;
+}
+
+bool Supervisor::Exit::refused() const {
+  return slot.role == Role::kEngine && WIFEXITED(wait_status) &&
+         WEXITSTATUS(wait_status) == kRefusedExit;
 }
 
 Supervisor::Supervisor(herd::Profile profile, std::string log_level)

@@ -52,6 +52,8 @@ class Supervisor {
     bool died() const;
     // Whether the controller recycled the engine.
     bool recycled() const;
+    // Whether the controller refused the engine (kRefusedExitCode).
+    bool refused() const;
   };
 
   // Writes the supervisor's own pid file. Throws std::runtime_error.
