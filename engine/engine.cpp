@@ -21,6 +21,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
 constexpr size_t kMaxReceivesPerTurn = 1024;
+// How long a HELLO may go unanswered before it is said again, and how often
+// an engine that cannot reach its controller says so in its log.
+constexpr auto kHelloRetry = std::chrono::seconds(2);
+constexpr auto kWarnEvery = std::chrono::seconds(5);
 
 // Kept for the process's life, so the controller knows a reconnecting engine
 // as the same one (same routing id, pid and host).
@@ -60,7 +64,7 @@ class Session {
     wire::set_curve_client(socket_, options_.curve);
     monitor_ = std::make_unique<wire::ConnectionMonitor>(context_, socket_, options_.url);
     socket_.connect(options_.url);
-    started_at_ = Clock::now();
+    started_at_ = last_warning_ = Clock::now();
   }
 
   int run(const std::atomic<bool>& stop) {
@@ -142,19 +146,22 @@ class Session {
         spdlog::shutdown();
         std::_Exit(kRecycledExitCode);
       case wire::WELCOME:
+        if (!awaiting_welcome_) break;  // the answer to a HELLO said twice
         awaiting_welcome_ = false;
-        if (engine_id_ == header.welcome().engine_id()) break;  // a repeated HELLO's answer
-        engine_id_ = header.welcome().engine_id();
         if (header.welcome().heartbeat_ms() > 0)
           heartbeat_ = std::chrono::milliseconds(header.welcome().heartbeat_ms());
-        executor_->set_engine_id(engine_id_);
-        ::setenv("HERD_ENGINE_ID", std::to_string(engine_id_).c_str(), 1);
+        if (engine_id_ != header.welcome().engine_id()) {
+          engine_id_ = header.welcome().engine_id();
+          executor_->set_engine_id(engine_id_);
+          ::setenv("HERD_ENGINE_ID", std::to_string(engine_id_).c_str(), 1);
+        }
         spdlog::info("registered with {} as engine {}", options_.url, engine_id_);
         break;
       case wire::REFUSED:
         if (header.error().type() == "unregistered") {
           // The controller restarted or gave us up for lost: register afresh,
-          // with one HELLO however many messages it refused meanwhile.
+          // with one HELLO however many messages it refused meanwhile (an
+          // unanswered one is said again by beat()).
           if (awaiting_welcome_) break;
           spdlog::warn("controller no longer knows engine {}; registering again", engine_id_);
           send_hello();
@@ -169,24 +176,32 @@ class Session {
     }
   }
 
-  // Beats only while registered and connected: beats queued during an
-  // outage would reach a restarted controller as a burst from a stranger.
+  // Once per heartbeat interval. Beats go only while registered and
+  // connected: beats queued during an outage would reach a restarted
+  // controller as a burst from a stranger. A HELLO that goes unanswered is
+  // said again now and then; no connection is worth a warning now and then.
   void beat() {
     const auto now = Clock::now();
     if (now - last_beat_ < heartbeat_) return;
     last_beat_ = now;
-    if (engine_id_ != 0 && !awaiting_welcome_ &&
-        monitor_->state() == wire::ConnectionMonitor::State::kUp)
+    if (monitor_->state() != wire::ConnectionMonitor::State::kUp) {
+      if (now - last_warning_ < kWarnEvery) return;
+      last_warning_ = now;
+      spdlog::warn("engine {} cannot reach the controller: {}", engine_id_, monitor_->describe());
+    } else if (awaiting_welcome_) {
+      if (now - last_hello_ >= kHelloRetry) send_hello();
+    } else if (engine_id_ != 0) {
       send_control(wire::HEARTBEAT);
+    }
   }
 
   void on_connection_event() {
     monitor_->update();
     if (monitor_->handshakes() > handshakes_seen_) {
       // A new connection after an outage: the controller may have
-      // restarted, so say HELLO (once); a controller that knows us answers
-      // with our old id.
-      if (handshakes_seen_ > 0 && !awaiting_welcome_) send_hello();
+      // restarted, so say HELLO; a controller that knows us answers with
+      // our old id.
+      if (handshakes_seen_ > 0) send_hello();
       handshakes_seen_ = monitor_->handshakes();
     }
     if (monitor_->final()) {
@@ -205,6 +220,7 @@ class Session {
 
   void send_hello() {
     awaiting_welcome_ = true;
+    last_hello_ = Clock::now();
     wire::Header header;
     header.set_type(wire::HELLO);
     auto* hello = header.mutable_hello();
@@ -241,7 +257,7 @@ class Session {
   std::unique_ptr<wire::ConnectionMonitor> monitor_;
   bool awaiting_welcome_ = false;  // a HELLO is out and not yet answered
   uint64_t handshakes_seen_ = 0;
-  Clock::time_point started_at_;
+  Clock::time_point started_at_, last_hello_, last_warning_;
   wire::Header started_;  // STARTED notes not yet sent
   uint32_t engine_id_ = 0;
   int exit_code_ = -1;
