@@ -78,6 +78,8 @@ std::string context() {
          env_or_empty("HERD_TASK_ID") + "|" + env_or_empty("HERD_ENGINE_ID");
 }
 
+std::string filler(int64_t bytes) { return std::string(static_cast<size_t>(bytes), 'f'); }
+
 HERD_TASK(add);
 HERD_TASK(echo);
 HERD_TASK(echo_bytes);
@@ -92,5 +94,6 @@ HERD_TASK(fail_at);
 HERD_TASK(shift);
 HERD_TASK(scale);
 HERD_TASK(context);
+HERD_TASK(filler);
 
 }  // namespace test_tasks

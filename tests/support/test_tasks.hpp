@@ -46,6 +46,8 @@ Point shift(Point p, double dx, double dy);
 std::vector<double> scale(std::vector<double> xs, double factor);
 // "task_id|engine_id|attempt|$HERD_TASK_ID|$HERD_ENGINE_ID", as the task sees them.
 std::string context();
+// A string of `bytes` bytes: a result as large as a test needs.
+std::string filler(int64_t bytes);
 
 }  // namespace test_tasks
 
