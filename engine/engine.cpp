@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine/executor.hpp"
+#include "engine/exit_announcement.hpp"
 #include "herd/task.hpp"
 #include "proto/curve.hpp"
 #include "proto/wire.hpp"
@@ -95,6 +96,7 @@ class Session {
     if (!executor_->stop(control_)) {
       spdlog::warn("engine {} leaves a running task behind", engine_id_);
       spdlog::shutdown();
+      announce_exit(exit_code_);
       std::_Exit(exit_code_);
     }
     return exit_code_;
@@ -144,6 +146,7 @@ class Session {
         spdlog::warn("engine {} recycled by the controller: {}", engine_id_,
                      header.error().message());
         spdlog::shutdown();
+        announce_exit(kRecycledExitCode);
         std::_Exit(kRecycledExitCode);
       case wire::WELCOME:
         if (!awaiting_welcome_) break;  // the answer to a HELLO said twice
