@@ -60,7 +60,8 @@ void ClientTable::forget(uint32_t index) {
   session.token.clear();
 }
 
-std::vector<uint32_t> ClientTable::silent_since(std::chrono::steady_clock::time_point cutoff) const {
+std::vector<uint32_t> ClientTable::silent_since(
+    std::chrono::steady_clock::time_point cutoff) const {
   std::vector<uint32_t> out;
   for (const auto& [id, index] : by_id_)
     if (sessions_[index].last_heard < cutoff) out.push_back(index);

@@ -133,6 +133,7 @@ class Controller::Impl {
   void recycle(EngineRecord& engine, const std::string& reason);
   // Runs a started task again if it has retries left; true if it was requeued.
   bool retry(TaskRecord& record, const TaskKey& key);
+  void fail_orphaned_retries(Clock::time_point now);
   void check_timers(Clock::time_point now);
 
   // Tells the client its task ended without a result.
@@ -143,7 +144,7 @@ class Controller::Impl {
   // `client` (the session of this connection) if it may submit a task that
   // names `claimed_id`; refuses the message otherwise.
   std::optional<uint32_t> submitting_client(const std::string& rid, std::optional<uint32_t> client,
-                                           uint64_t claimed_id);
+                                            uint64_t claimed_id);
   void refuse(zmq::socket_t& socket, const std::string& rid, const std::string& type,
               const std::string& message);
   void send_header(zmq::socket_t& socket, const std::string& rid, const wire::Header& header);
@@ -451,9 +452,10 @@ void Controller::Impl::forget_client(uint32_t client, const std::string& why) {
     }
   });
   for (const TaskKey& key : queued) tasks_.erase(key);
-  spdlog::info("client {:016x} forgotten ({}): {} queued tasks dropped, {} running ones finish "
-               "without a result",
-               client_table_.at(client).id, why, queued.size(), running);
+  spdlog::info(
+      "client {:016x} forgotten ({}): {} queued tasks dropped, {} running ones finish "
+      "without a result",
+      client_table_.at(client).id, why, queued.size(), running);
   client_table_.forget(client);
 }
 
@@ -485,7 +487,8 @@ void Controller::Impl::stop_tasks() {
   });
   // Let those answers leave before the socket closes.
   clients_.set(zmq::sockopt::linger, static_cast<int>(kStopLinger.count()));
-  if (stopped) spdlog::info("told clients of {} unfinished tasks that the cluster stopped", stopped);
+  if (stopped)
+    spdlog::info("told clients of {} unfinished tasks that the cluster stopped", stopped);
 }
 
 void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& header,
@@ -777,6 +780,7 @@ bool Controller::Impl::retry(TaskRecord& record, const TaskKey& key) {
   ++record.attempt;
   record.engine_id = 0;
   record.started = false;
+  record.deadline = Clock::now() + options_.retry_engine_wait;
   wire::Header header;
   if (header.ParseFromString(record.header)) {
     header.set_attempt(record.attempt);
@@ -784,6 +788,25 @@ bool Controller::Impl::retry(TaskRecord& record, const TaskKey& key) {
   }
   tasks_.enqueue_front(key);
   return true;
+}
+
+// A task that has taken every engine down with it (each attempt a crash,
+// until the supervisor gave up restarting them) must not wait for ever.
+void Controller::Impl::fail_orphaned_retries(Clock::time_point now) {
+  std::vector<TaskKey> orphans;
+  tasks_.for_each([&](const TaskKey& key, TaskRecord& record) {
+    if (record.engine_id == 0 && !record.answered && record.attempt > 1 &&
+        record.deadline != Clock::time_point{} && now >= record.deadline)
+      orphans.push_back(key);
+  });
+  for (const TaskKey& key : orphans) {
+    TaskRecord& record = *tasks_.find(key);
+    fail_task(record, key, wire::ENGINE_LOST,
+              "the task's engine was lost on attempt " + std::to_string(record.attempt - 1) +
+                  " and no engine has been left to run it again for " +
+                  std::to_string(options_.retry_engine_wait.count()) + " ms");
+    tasks_.erase(key);
+  }
 }
 
 void Controller::Impl::recycle(EngineRecord& engine, const std::string& reason) {
@@ -795,6 +818,7 @@ void Controller::Impl::recycle(EngineRecord& engine, const std::string& reason) 
 }
 
 void Controller::Impl::check_timers(Clock::time_point now) {
+  if (registry_.live_count() == 0) fail_orphaned_retries(now);
   for (uint32_t client : client_table_.silent_since(now - options_.client_timeout))
     forget_client(client, "silent for " + std::to_string(options_.client_timeout.count()) + " ms");
   const auto silence = options_.heartbeat_interval * options_.heartbeat_misses;

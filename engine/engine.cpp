@@ -136,9 +136,9 @@ class Session {
     failure.set_finished(result.finished());
     failure.mutable_error()->set_size(bytes);
     failure.mutable_error()->set_limit(max_message_);
-    failure.mutable_error()->set_message(
-        "the task's result takes " + std::to_string(bytes) + " bytes, more than the " +
-        std::to_string(max_message_) + " a message may have (herd controller --max-message-mb)");
+    failure.mutable_error()->set_message("the task's result takes " + std::to_string(bytes) +
+                                         " bytes, more than the " + std::to_string(max_message_) +
+                                         " a message may have (herd controller --max-message-mb)");
     spdlog::warn("engine {}: {}", engine_id_, failure.error().message());
     frames.clear();
     frames.push_back(wire::pack(failure));
@@ -284,7 +284,7 @@ class Session {
   const std::string host_;
   std::unique_ptr<Executor> executor_;
   std::unique_ptr<wire::ConnectionMonitor> monitor_;
-  bool awaiting_welcome_ = false;  // a HELLO is out and not yet answered
+  bool awaiting_welcome_ = false;                         // a HELLO is out and not yet answered
   uint64_t max_message_ = wire::kDefaultMaxMessageBytes;  // the controller's, from its welcome
   uint64_t handshakes_seen_ = 0;
   Clock::time_point started_at_, last_hello_, last_warning_;

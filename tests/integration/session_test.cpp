@@ -62,10 +62,12 @@ TEST(SessionTest, ResultsSurviveCutConnectionsAndNoTaskRunsTwice) {
 
   constexpr int64_t kTasks = 5000;
   std::vector<herd::AsyncResult<std::pair<int64_t, int64_t>>> results;
-  for (int64_t i = 0; i < kTasks; ++i) results.push_back(lb.apply(test_tasks::tag_with_pid, i, 0.0005));
+  for (int64_t i = 0; i < kTasks; ++i)
+    results.push_back(lb.apply(test_tasks::tag_with_pid, i, 0.0005));
   // Cut while results flow both ways, twice.
   for (int cut = 0; cut < 2; ++cut) {
-    ASSERT_TRUE(eventually([&] { return results[static_cast<size_t>(kTasks / 4 * (cut + 1))].ready(); }, 60s));
+    ASSERT_TRUE(eventually(
+        [&] { return results[static_cast<size_t>(kTasks / 4 * (cut + 1))].ready(); }, 60s));
     proxy.cut();
   }
   for (int64_t i = 0; i < kTasks; ++i)
@@ -195,8 +197,8 @@ TEST(SessionTest, TasksSubmittedDuringAnOutageRunOnceOrFailWithoutRunning) {
       ++ran;
       EXPECT_TRUE(fs::exists(marks[i])) << "task " << i << " answered without running";
     } catch (const herd::ConnectionError& e) {
-      EXPECT_FALSE(fs::exists(marks[i])) << "task " << i << " failed (" << e.what()
-                                         << ") although it ran";
+      EXPECT_FALSE(fs::exists(marks[i]))
+          << "task " << i << " failed (" << e.what() << ") although it ran";
     }
     ++answered;
   }
