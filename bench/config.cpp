@@ -21,7 +21,17 @@ size_t positive(const std::string& flag, const char* text) {
   return static_cast<size_t>(value);
 }
 
+Security parse_security(const std::string& text) {
+  if (text == security_name(Security::kInsecure)) return Security::kInsecure;
+  if (text == security_name(Security::kCurve)) return Security::kCurve;
+  throw std::invalid_argument("--security is curve or insecure, not '" + text + "'");
+}
+
 }  // namespace
+
+const char* security_name(Security security) {
+  return security == Security::kCurve ? "curve" : "insecure";
+}
 
 size_t Config::scaled(size_t full) const {
   if (count > 0) return count;
@@ -48,6 +58,8 @@ Config parse_config(int argc, char** argv) {
       c.repeat = positive(flag, value);
     else if (flag == "--hwm")
       c.hwm = static_cast<unsigned>(positive(flag, value));
+    else if (flag == "--security")
+      c.security = parse_security(value);
     else
       throw std::invalid_argument("unknown option " + flag);
   }
@@ -56,13 +68,17 @@ Config parse_config(int argc, char** argv) {
 
 const char* usage() {
   return "usage: herd-bench SCENARIO [--small] [--count N] [--window W] [--hwm N] [--repeat N]\n"
-         "  SCENARIO: baseline latency throughput map-chunked payload queue engines all\n"
+         "                  [--security curve|insecure]\n"
+         "  SCENARIO: baseline latency throughput map-chunked payload queue engines curve all\n"
          "  --small     counts /100 and 1 MB payloads: the CI smoke test\n"
          "  --count N   the scenario's main task count\n"
          "  --window W  apply() calls outstanding at most (default 1000)\n"
          "  --hwm N     tasks outstanding per engine, given to the cluster (default 64)\n"
          "  --repeat N  runs per rate measurement, the median reported (default 3; 1 with "
-         "--small)\n";
+         "--small)\n"
+         "  --security  insecure (default): clusters start with --insecure, like the\n"
+         "              unencrypted relay; curve: CurveZMQ, as herd runs by default.\n"
+         "              The curve scenario runs both side by side either way\n";
 }
 
 }  // namespace herd::bench

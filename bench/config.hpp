@@ -6,6 +6,14 @@
 
 namespace herd::bench {
 
+// The clusters' transport. The scenarios compare herd with a raw-ZeroMQ relay
+// that does not encrypt, so by default they start herd with --insecure, like
+// for like; `--security curve` measures what a default cluster does. The
+// curve scenario runs both, whatever this says.
+enum class Security { kInsecure, kCurve };
+// "insecure" or "curve", as `herd status` names them.
+const char* security_name(Security security);
+
 struct Config {
   std::string scenario;
   bool small = false;    // --small: counts ÷100, 1 MB payloads (the CI smoke test)
@@ -14,6 +22,7 @@ struct Config {
   unsigned hwm = 64;     // --hwm N: tasks outstanding per engine, passed to the cluster
   size_t repeat =
       0;  // --repeat N: rate measurements repeated, the median kept (0: 3, 1 with --small)
+  Security security = Security::kInsecure;  // --security curve|insecure
 
   // A scenario's count: --count if given, else `full` (÷100 with --small).
   size_t scaled(size_t full) const;

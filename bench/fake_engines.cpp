@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "proto/curve.hpp"
 #include "proto/wire.hpp"
 
 namespace herd::bench {
@@ -34,12 +35,13 @@ void send_header(zmq::socket_t& socket, const wire::Header& header) {
 // One engine's side of the protocol; its socket is polled by the owner.
 class Engine {
  public:
-  Engine(zmq::context_t& context, const std::string& url)
+  Engine(zmq::context_t& context, const ConnectionInfo& info)
       : socket_(context, zmq::socket_type::dealer) {
     socket_.set(zmq::sockopt::linger, 100);  // let BYE out
     socket_.set(zmq::sockopt::sndhwm, 0);
     socket_.set(zmq::sockopt::rcvhwm, 0);
-    socket_.connect(url);
+    wire::set_curve_client(socket_, info.curve);  // every engine shares engine.json's key
+    socket_.connect(info.url);
   }
 
   zmq::socket_t& socket() { return socket_; }
@@ -166,7 +168,8 @@ class EpollSet {
 
 }  // namespace
 
-FakeEngines::FakeEngines(std::string url, size_t count) : url_(std::move(url)), count_(count) {
+FakeEngines::FakeEngines(ConnectionInfo info, size_t count)
+    : info_(std::move(info)), count_(count) {
   thread_ = std::thread([this] {
     try {
       run();
@@ -190,7 +193,7 @@ void FakeEngines::run() {
   const std::string host = host_name();
   std::vector<Engine> engines;
   engines.reserve(count_);
-  for (size_t i = 0; i < count_; ++i) engines.emplace_back(context, url_).send_hello(host);
+  for (size_t i = 0; i < count_; ++i) engines.emplace_back(context, info_).send_hello(host);
   // zmq_poll over hundreds of sockets costs a system call and a check per
   // socket every turn; epoll on each socket's notification fd costs per
   // active socket. That fd only says "look again": after it fires, and after

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <herd/profile.hpp>
 #include <string>
 #include <thread>
 
@@ -16,10 +17,11 @@ namespace herd::bench {
 
 class FakeEngines {
  public:
-  // Connects `count` engines to the controller's engine address and
+  // Connects `count` engines to the engine address of `info` (an
+  // engine.json: with CurveZMQ keys unless the cluster is --insecure) and
   // registers them, in the background (the controller's status tells when
   // they are in).
-  FakeEngines(std::string url, size_t count);
+  FakeEngines(ConnectionInfo info, size_t count);
   // Says BYE for every engine and joins the thread.
   ~FakeEngines();
   FakeEngines(const FakeEngines&) = delete;
@@ -32,7 +34,7 @@ class FakeEngines {
  private:
   void run();
 
-  const std::string url_;
+  const ConnectionInfo info_;
   const size_t count_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> tasks_done_{0};

@@ -1,6 +1,7 @@
 // herd-bench: named scenarios, each printing a table and one JSON line, with
 // herd's figures beside a raw-ZeroMQ baseline measured in the same run.
 //   herd-bench SCENARIO|all [--small] [--count N] [--window W] [--hwm N]
+//              [--repeat N] [--security curve|insecure]
 // Exits 1 if a scenario's results are wrong or it fails to run; a missed
 // performance target is reported but does not change the exit code.
 #include <chrono>
@@ -28,7 +29,10 @@ Outcome run_one(const Scenario& scenario, const Config& config) {
   Outcome outcome{scenario.name, 0, "", {}};
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    const Report report = scenario.run(config);
+    Report report = scenario.run(config);
+    // A scenario that runs both kinds of cluster says so itself.
+    if (!report.json().contains("security"))
+      report.json()["security"] = security_name(config.security);
     report.print();
     outcome.targets = report.targets();
   } catch (const std::exception& e) {
@@ -71,6 +75,10 @@ void print_machine(const char* when) {
 
 int run(const Config& config) {
   print_machine("start");
+  std::printf("herd-bench clusters: %s\n",
+              config.security == Security::kInsecure
+                  ? "--insecure, like the unencrypted relay (--security curve: CurveZMQ)"
+                  : "CurveZMQ, as herd runs by default (the relay does not encrypt)");
   std::vector<Outcome> outcomes;
   for (const auto& scenario : kScenarios)
     if (config.scenario == "all" || config.scenario == scenario.name)

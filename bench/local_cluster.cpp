@@ -30,24 +30,50 @@ std::string herd_command(const std::filesystem::path& dir, const std::string& ar
          " --log-level warn";
 }
 
+std::string security_flag(Security security) {
+  return security == Security::kInsecure ? " --insecure" : "";
+}
+
+// What `cluster start` printed must name the mode asked for: its ready line
+// ends with " insecure" exactly when the cluster does not encrypt.
+void check_ready_line(const std::string& output, Security security) {
+  const size_t at = output.rfind("ready ");
+  if (at == std::string::npos) throw std::runtime_error("no ready line in:\n" + output);
+  std::string line = output.substr(at, output.find('\n', at) - at);
+  const bool insecure = line.size() >= 9 && line.compare(line.size() - 9, 9, " insecure") == 0;
+  if (insecure != (security == Security::kInsecure))
+    throw std::runtime_error(std::string("asked for a cluster with security ") +
+                             security_name(security) + ", got: " + line);
+}
+
 }  // namespace
 
-LocalCluster::LocalCluster(int engines, unsigned hwm) : engines_(engines), hwm_(hwm) {
+std::string cluster_command(const std::string& engines, unsigned hwm, Security security) {
+  return "herd cluster start --n " + engines + " --hwm " + std::to_string(hwm) +
+         security_flag(security) + " --load libherd_bench_tasks.so";
+}
+
+LocalCluster::LocalCluster(int engines, unsigned hwm, Security security)
+    : engines_(engines), hwm_(hwm), security_(security) {
   char templ[] = "/tmp/herd-bench-XXXXXX";
   if (!::mkdtemp(templ)) throw std::runtime_error("cannot create a temporary HERD_DIR");
   dir_ = templ;
   try {
-    run(herd_command(dir_, "cluster start --daemonize --n " + std::to_string(engines) + " --hwm " +
-                               std::to_string(hwm) + " --load " HERD_BENCH_TASKS + kStartTimeout));
+    check_ready_line(
+        run(herd_command(dir_, "cluster start --daemonize --n " + std::to_string(engines) +
+                                   " --hwm " + std::to_string(hwm) + security_flag(security) +
+                                   " --load " HERD_BENCH_TASKS + kStartTimeout)),
+        security);
   } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
+    stop();  // a cluster of the wrong kind may have started
     throw;
   }
   client_file_ = dir_ / "profile_default" / "security" / "client.json";
 }
 
-LocalCluster::~LocalCluster() {
+LocalCluster::~LocalCluster() { stop(); }
+
+void LocalCluster::stop() noexcept {
   try {
     run(herd_command(dir_, "cluster stop"));
   } catch (const std::exception& e) {
@@ -63,8 +89,7 @@ void LocalCluster::add_engines(int n) {
 }
 
 std::string LocalCluster::describe() const {
-  return "herd cluster start --n " + std::to_string(engines_) + " --hwm " + std::to_string(hwm_) +
-         " --load libherd_bench_tasks.so";
+  return cluster_command(std::to_string(engines_), hwm_, security_);
 }
 
 }  // namespace herd::bench

@@ -70,10 +70,8 @@ void CpuSplit::add(std::string name, std::vector<pid_t> pids) {
 }
 
 void CpuSplit::start() {
-  for (auto& g : groups_) {
-    g.use = {};
+  for (auto& g : groups_)
     for (pid_t pid : g.pids) g.use -= cpu_use(pid);
-  }
 }
 
 void CpuSplit::stop() {

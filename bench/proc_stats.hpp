@@ -37,8 +37,9 @@ struct CpuUse {
 // Zero if the process is gone.
 CpuUse cpu_use(pid_t pid);
 
-// What groups of processes use between start() and stop(): where the time
-// per task goes, robust to other load on the machine.
+// What groups of processes use between start() and stop(), summed over every
+// such interval (so measurements that alternate with others can add up):
+// where the time per task goes, robust to other load on the machine.
 class CpuSplit {
  public:
   struct Group {

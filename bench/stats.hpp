@@ -12,6 +12,13 @@ struct LatencySummary {
   double p50_us = 0, p99_us = 0, p999_us = 0, mean_us = 0;
 };
 
+// The middle value (the upper one of an even count); 0 for none.
+inline double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
 inline LatencySummary summarize(std::vector<double> samples_us) {
   LatencySummary s;
   if (samples_us.empty()) return s;

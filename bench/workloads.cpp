@@ -39,6 +39,21 @@ double apply_noops(const LoadBalancedView& view, size_t count, size_t window) {
   return seconds_since(t0);
 }
 
+std::vector<double> round_trip_noops(const LoadBalancedView& view, size_t count, CpuSplit* cpu) {
+  constexpr int kWarmup = 100;
+  std::vector<double> samples;
+  samples.reserve(count);
+  for (int i = -kWarmup; i < static_cast<int>(count); ++i) {
+    if (i == 0 && cpu) cpu->start();
+    const auto t0 = Clock::now();
+    const int got = view.apply(noop, i).get(std::chrono::seconds(10));
+    check(got == i, "noop(" + std::to_string(i) + ") returned " + std::to_string(got));
+    if (i >= 0) samples.push_back(micros_since(t0));
+  }
+  if (cpu) cpu->stop();
+  return samples;
+}
+
 double map_noops(const LoadBalancedView& view, size_t count) {
   std::vector<int> inputs(count);
   std::iota(inputs.begin(), inputs.end(), 0);

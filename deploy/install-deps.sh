@@ -6,7 +6,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
-  g++ cmake ninja-build pkg-config procps \
+  g++ cmake ninja-build pkg-config procps iproute2 \
   libzmq3-dev cppzmq-dev libprotobuf-dev protobuf-compiler \
   libboost-program-options-dev libspdlog-dev nlohmann-json3-dev \
   libgtest-dev libgmock-dev >/dev/null

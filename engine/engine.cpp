@@ -65,7 +65,8 @@ class Session {
     executor_ = std::make_unique<Executor>(context_, endpoint, host_);
     socket_.set(zmq::sockopt::routing_id, random_routing_id());
     wire::set_curve_client(socket_, options_.curve);
-    monitor_ = std::make_unique<wire::ConnectionMonitor>(context_, socket_, options_.url);
+    monitor_ = std::make_unique<wire::ConnectionMonitor>(context_, socket_, options_.url,
+                                                         options_.curve.enabled());
     socket_.connect(options_.url);
     started_at_ = last_warning_ = Clock::now();
   }

@@ -42,8 +42,11 @@ void set_curve_server(zmq::socket_t& socket, const std::string& server_secret,
 }
 
 ConnectionMonitor::ConnectionMonitor(zmq::context_t& context, zmq::socket_t& socket,
-                                     std::string url)
-    : watched_(socket), reader_(context, zmq::socket_type::pair), url_(std::move(url)) {
+                                     std::string url, bool secure)
+    : watched_(socket),
+      reader_(context, zmq::socket_type::pair),
+      url_(std::move(url)),
+      secure_(secure) {
   const std::string endpoint = monitor_endpoint(socket);
   if (zmq_socket_monitor(socket.handle(), endpoint.c_str(), kEvents) != 0) throw zmq::error_t();
   reader_.set(zmq::sockopt::linger, 0);
@@ -93,12 +96,14 @@ bool ConnectionMonitor::update() {
                                                                      : State::kWrongServerKey;
         break;
       case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-        // EPIPE: the controller hung up mid-handshake, as CURVE does with a
-        // client that holds the wrong server key. Otherwise (EAGAIN) the
-        // peer stayed silent: no answer.
+        // EPIPE: the controller hung up mid-handshake. A peer without keys
+        // meets a secure controller; a peer with keys either holds the
+        // wrong server key or meets an insecure controller (libzmq reports
+        // that mismatch either way). Otherwise (EAGAIN) the peer stayed
+        // silent: no answer.
         if (value == EPIPE || value == ECONNRESET) {
           ++failed_handshakes_;
-          state_ = State::kWrongServerKey;
+          state_ = secure_ ? State::kWrongServerKey : State::kMechanismMismatch;
         }
         break;
       default:
@@ -126,10 +131,14 @@ std::string ConnectionMonitor::describe() const {
     case State::kWrongServerKey:
       return "the handshake with " + url_ +
              " failed: the controller's key does not match the connection file (a stale file, "
-             "or another cluster at that address)";
+             "or another cluster at that address), or the controller runs --insecure";
     case State::kMechanismMismatch:
-      return "the controller at " + url_ +
-             " does not share this peer's security: one side is --insecure, the other uses keys";
+      return secure_ ? "the controller at " + url_ +
+                           " runs --insecure, and this peer's connection file has keys"
+                     : "the controller at " + url_ +
+                           " uses CurveZMQ keys and this peer has none: use its connection file "
+                           "(client.json, engine.json), not a bare address; only an --insecure "
+                           "controller takes those";
     case State::kUp:
     case State::kConnected:
     case State::kDisconnected:

@@ -43,7 +43,8 @@ class ConnectionMonitor {
     kMechanismMismatch,  // one side secure, the other not
   };
 
-  ConnectionMonitor(zmq::context_t& context, zmq::socket_t& socket, std::string url);
+  // `secure`: whether the socket presents CurveZMQ keys.
+  ConnectionMonitor(zmq::context_t& context, zmq::socket_t& socket, std::string url, bool secure);
   // Stops the monitor before the reader closes (libzmq 4.3.4 hangs otherwise).
   ~ConnectionMonitor();
   ConnectionMonitor(const ConnectionMonitor&) = delete;
@@ -69,6 +70,7 @@ class ConnectionMonitor {
   zmq::socket_t& watched_;
   zmq::socket_t reader_;
   std::string url_;
+  const bool secure_;
   State state_ = State::kConnecting;
   uint64_t handshakes_ = 0;
   uint64_t failed_handshakes_ = 0;

@@ -17,7 +17,7 @@ Report run_baseline(const Config& config) {
       {.workers = 2, .window = config.window, .count = pipelined},
       {.workers = 2, .window = pipelined, .count = pipelined},
       {.workers = 4, .window = config.window, .count = pipelined},
-      {.workers = 2, .window = 2, .request_bytes = payload, .count = 20, .warmup = 2},
+      {.workers = 2, .window = 2, .request_bytes = payload, .count = kPayloadTasks, .warmup = 2},
   };
   Table& table = report.add_table({"workers", "window", "request B", "count", "msgs/s", "MB/s",
                                    "p50 us", "p99 us", "p99.9 us"});

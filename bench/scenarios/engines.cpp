@@ -41,12 +41,11 @@ double wait_for_registration(Client& client, const FakeEngines& fakes, size_t co
 }
 
 Run run_with(size_t engines, size_t count, const Config& config) {
-  LocalCluster cluster(0, config.hwm);
+  LocalCluster cluster(0, config.hwm, config.security);
   Client client(cluster.client_file());
-  const std::string url = client.status().engine_url;
   Run run{engines, 0, 0};
   const auto t0 = Clock::now();
-  FakeEngines fakes(url, engines);
+  FakeEngines fakes(read_connection_file(cluster.engine_file()), engines);
   run.registration_s = wait_for_registration(client, fakes, engines, t0);
   const auto lb = client.load_balanced_view();
   apply_noops(lb, std::min<size_t>(count, 1000), config.window);  // warm up
@@ -95,7 +94,7 @@ Report run_engines(const Config& config) {
                                      {"bench_cpu_us", rounded(r.bench_us, 2)}});
   }
   report.note(
-      "cluster: herd cluster start --n 0 --hwm " + std::to_string(config.hwm) +
+      "cluster: " + cluster_command("0", config.hwm, config.security) +
       ", engines connected by herd-bench (one DEALER each, one thread, so herd-bench's CPU is "
       "client and engines together); apply window " +
       grouped(config.window) + "; baseline: 2 worker processes, same window: " +

@@ -1,7 +1,6 @@
 // latency: sequential no-op apply + get round trips through a controller and
 // one engine, beside sequential round trips through the relay (1 worker).
 #include "../baseline.hpp"
-#include "../bench_tasks.hpp"
 #include "../cpu_table.hpp"
 #include "../local_cluster.hpp"
 #include "../stats.hpp"
@@ -11,23 +10,6 @@
 namespace herd::bench {
 
 namespace {
-
-constexpr int kWarmup = 100;
-
-// `cpu` covers the timed round trips, not the warm-up.
-std::vector<double> herd_round_trips(const LoadBalancedView& lb, size_t count, CpuSplit& cpu) {
-  std::vector<double> samples;
-  samples.reserve(count);
-  for (int i = -kWarmup; i < static_cast<int>(count); ++i) {
-    if (i == 0) cpu.start();
-    const auto t0 = std::chrono::steady_clock::now();
-    const int got = lb.apply(noop, i).get(std::chrono::seconds(10));
-    check(got == i, "noop(" + std::to_string(i) + ") returned " + std::to_string(got));
-    if (i >= 0) samples.push_back(micros_since(t0));
-  }
-  cpu.stop();
-  return samples;
-}
 
 void add_row(Table& table, const char* who, const LatencySummary& s) {
   table.add_row(
@@ -41,14 +23,14 @@ Report run_latency(const Config& config) {
   Report report("latency", grouped(count) + " sequential round trips of a no-op task, 1 engine");
   const RelayRun relay = run_relay({.workers = 1, .window = 1, .count = count});
   const LatencySummary base = summarize(relay.latencies_us);
-  LocalCluster cluster(1, config.hwm);
+  LocalCluster cluster(1, config.hwm, config.security);
   LatencySummary herd;
   CpuSplit cpu;
   {
     Client client(cluster.client_file());
     client.wait_for_engines(1, std::chrono::seconds(30));
     cpu = cluster_processes(client);
-    herd = summarize(herd_round_trips(client.load_balanced_view(), count, cpu));
+    herd = summarize(round_trip_noops(client.load_balanced_view(), count, &cpu));
   }
   Table& table = report.add_table({"", "p50 us", "p99 us", "p99.9 us", "mean us"});
   add_row(table, "baseline", base);

@@ -49,7 +49,7 @@ Report run_map_chunked(const Config& config) {
   const double base =
       median_relay_run({.workers = kEngines, .window = count, .count = count}, config.repeats())
           .per_second();
-  LocalCluster cluster(kEngines, config.hwm);
+  LocalCluster cluster(kEngines, config.hwm, config.security);
   double herd = 0;
   std::string failing;
   {

@@ -17,7 +17,6 @@ namespace herd::bench {
 namespace {
 
 constexpr int kEngines = 2;
-constexpr size_t kTasks = 20;
 
 struct Run {
   std::string kind;
@@ -25,34 +24,19 @@ struct Run {
   uint64_t controller_peak = 0;
 };
 
-// Seconds to submit all tasks at once and get their results; `submit`
-// returns an AsyncResult<size_t> that must hold `expected`.
-template <class Submit>
-double time_batch(const LoadBalancedView& lb, const std::string& kind, size_t expected,
-                  Submit submit) {
-  const auto t0 = std::chrono::steady_clock::now();
-  std::vector<AsyncResult<size_t>> results;
-  for (size_t i = 0; i < kTasks; ++i) results.push_back(submit(lb));
-  for (const auto& r : results) {
-    const size_t got = r.get(result_timeout(kTasks * 100));
-    check(got == expected,
-          kind + " task saw " + std::to_string(got) + " items, not " + std::to_string(expected));
-  }
-  return seconds_since(t0);
-}
-
 // The batch `repeat` times on a cluster of its own: the median time, and the
 // controller's peak RSS over all of it.
 template <class Submit>
 Run run_tasks(const std::string& kind, const Config& config, size_t expected, Submit submit) {
-  LocalCluster cluster(kEngines, config.hwm);
+  LocalCluster cluster(kEngines, config.hwm, config.security);
   Client client(cluster.client_file());
   client.wait_for_engines(kEngines, std::chrono::seconds(30));
   const auto lb = client.load_balanced_view();
   const pid_t controller = static_cast<pid_t>(client.status().controller_pid);
   Run run{kind, 0, 0};
-  const double rate =
-      median_of(config.repeats(), [&] { return 1 / time_batch(lb, kind, expected, submit); });
+  const double rate = median_of(config.repeats(), [&] {
+    return 1 / time_payload_batch(lb, kPayloadTasks, kind, expected, submit);
+  });
   run.seconds = 1 / rate;
   run.controller_peak = process_memory(controller).peak_bytes;
   return run;
@@ -62,17 +46,17 @@ Run run_tasks(const std::string& kind, const Config& config, size_t expected, Su
 
 Report run_payload(const Config& config) {
   const size_t payload = payload_bytes(config);
-  Report report("payload", std::to_string(kTasks) + " tasks of " + grouped(payload) +
+  Report report("payload", std::to_string(kPayloadTasks) + " tasks of " + grouped(payload) +
                                " bytes each, all submitted at once, " + std::to_string(kEngines) +
                                " engines");
   // herd's client keeps max_bytes_in_flight of payload at the controller:
   // that many messages are the window the relay gets.
   const size_t in_flight = ClientOptions{}.max_bytes_in_flight;
-  const size_t window = std::clamp<size_t>(in_flight / payload, 1, kTasks);
+  const size_t window = std::clamp<size_t>(in_flight / payload, 1, kPayloadTasks);
   const RelayRun base = median_relay_run({.workers = kEngines,
                                           .window = window,
                                           .request_bytes = payload,
-                                          .count = kTasks,
+                                          .count = kPayloadTasks,
                                           .warmup = 2},
                                          config.repeats());
   std::vector<Run> runs;
@@ -86,7 +70,7 @@ Report run_payload(const Config& config) {
                 [&](const LoadBalancedView& lb) { return lb.apply(vector_size, doubles); }));
 
   const double payload_d = static_cast<double>(payload);
-  const double total_mb = static_cast<double>(kTasks) * payload_d / 1e6;
+  const double total_mb = static_cast<double>(kPayloadTasks) * payload_d / 1e6;
   Table& table = report.add_table(
       {"", "MB/s", "seconds", "herd/baseline", "controller peak RSS MB", "peak/payload"});
   table.add_row({"baseline", fixed(base.mb_per_second(), 0), fixed(base.seconds, 2), "", "", ""});
@@ -105,13 +89,13 @@ Report run_payload(const Config& config) {
     report.add_target(
         {r.kind + " controller peak RSS/payload", peak / payload_d, Target::Kind::kAtMost, 3});
   }
-  report.note("cluster: herd cluster start --n 2 --hwm " + std::to_string(config.hwm) +
+  report.note("cluster: " + cluster_command(std::to_string(kEngines), config.hwm, config.security) +
               " (one per kind); baseline: 2 workers, window " + std::to_string(window) +
               " (client max_bytes_in_flight " + grouped(in_flight) + " B / payload)" +
               ", 16 B replies");
   auto& j = report.json();
   j["payload_bytes"] = payload;
-  j["tasks"] = kTasks;
+  j["tasks"] = kPayloadTasks;
   j["window"] = window;
   j["hwm"] = config.hwm;
   j["baseline_mb_per_s"] = rounded(base.mb_per_second(), 1);

@@ -43,7 +43,7 @@ Report run_queue(const Config& config) {
   const double base =
       median_relay_run({.workers = kEngines, .window = count, .count = count}, config.repeats())
           .per_second();
-  LocalCluster cluster(0, config.hwm);
+  LocalCluster cluster(0, config.hwm, config.security);
   Client client(cluster.client_file());
   const pid_t controller = static_cast<pid_t>(client.status().controller_pid);
   const uint64_t before = process_memory(controller).rss_bytes;
@@ -95,7 +95,7 @@ Report run_queue(const Config& config) {
   table.add_row(
       {"baseline msgs/s (2 workers, all outstanding)", grouped(static_cast<uint64_t>(base))});
   table.add_row({"drain rate herd/baseline", fixed(drain / base, 2)});
-  report.note("cluster: herd cluster start --n 0 --hwm " + std::to_string(config.hwm) +
+  report.note("cluster: " + cluster_command("0", config.hwm, config.security) +
               ", then herd cluster engines --n 2; tasks: map(noop) with chunksize=1");
   report.note("all " + grouped(count) + " queued tasks succeeded, in input order");
   auto& j = report.json();

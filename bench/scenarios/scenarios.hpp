@@ -17,6 +17,7 @@ Report run_map_chunked(const Config& config);
 Report run_payload(const Config& config);
 Report run_queue(const Config& config);
 Report run_engines(const Config& config);
+Report run_curve(const Config& config);
 
 struct Scenario {
   const char* name;
@@ -27,10 +28,11 @@ struct Scenario {
 inline constexpr Scenario kScenarios[] = {
     {"baseline", run_baseline},       {"latency", run_latency}, {"throughput", run_throughput},
     {"map-chunked", run_map_chunked}, {"payload", run_payload}, {"queue", run_queue},
-    {"engines", run_engines},
+    {"engines", run_engines},         {"curve", run_curve},
 };
 
-// Payload of the payload scenario: 50 MB, or 1 MB with --small.
+// The payload scenario's batch: 20 tasks of 50 MB each, or 1 MB with --small.
+inline constexpr size_t kPayloadTasks = 20;
 inline size_t payload_bytes(const Config& config) { return config.small ? 1'000'000 : 50'000'000; }
 
 }  // namespace herd::bench

@@ -55,7 +55,7 @@ Report run_throughput(const Config& config) {
         median_relay_run({.workers = engines, .window = config.window, .count = count}, repeat);
     RelayRun base_all =
         median_relay_run({.workers = engines, .window = count, .count = count}, repeat);
-    LocalCluster cluster(engines, config.hwm);
+    LocalCluster cluster(engines, config.hwm, config.security);
     Client client(cluster.client_file());
     client.wait_for_engines(static_cast<size_t>(engines), std::chrono::seconds(30));
     const auto lb = client.load_balanced_view();
@@ -94,7 +94,7 @@ Report run_throughput(const Config& config) {
     cpu.add_row(std::move(base_row));
     add_json(report, r);
   }
-  report.note("cluster: herd cluster start --n 2|4 --hwm " + std::to_string(config.hwm) +
+  report.note("cluster: " + cluster_command("2|4", config.hwm, config.security) +
               "; a map's window is all its items (the baseline sends all at once too); median of " +
               std::to_string(repeat) + " runs");
   report.json()["count"] = count;

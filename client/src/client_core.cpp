@@ -136,7 +136,8 @@ ClientCore::ClientCore(ConnectionInfo info, ClientOptions options)
   socket_.set(zmq::sockopt::immediate, 1);
   try {
     wire::set_curve_client(socket_, info_.curve);
-    monitor_ = std::make_unique<wire::ConnectionMonitor>(context_, socket_, info_.url);
+    monitor_ = std::make_unique<wire::ConnectionMonitor>(context_, socket_, info_.url,
+                                                         info_.curve.enabled());
     socket_.connect(info_.url);
   } catch (const zmq::error_t& e) {
     throw ConnectionError("cannot connect to '" + info_.url + "': " + e.what() +

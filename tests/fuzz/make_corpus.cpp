@@ -85,6 +85,11 @@ Header hello(herd::wire::Role role, uint32_t version) {
   hello->set_host("fuzz-host");
   hello->set_pid(4242);
   hello->set_cores(2);
+  if (role == herd::wire::CLIENT) {
+    // The id the corpus's tasks carry, and the token the fuzz client uses.
+    hello->set_client(0x5eedc0ffee000001ULL);
+    hello->set_token("fuzz-token-6840335614487822337");
+  }
   if (role == herd::wire::ENGINE) {
     const std::pair<const char*, const char*> offers[] = {
         {"add", "int(int, int)"},
@@ -135,8 +140,19 @@ int main(int argc, char** argv) {
   using herd::wire::ENGINE;
 
   // Registration, both sides, and a wrong protocol version.
-  write("hello_client", Route::kClient, {header_bytes(hello(CLIENT, 1))}, 0);
-  write("hello_engine", Route::kEngine, {header_bytes(hello(ENGINE, 1))}, 0);
+  const uint32_t version = herd::wire::kProtocolVersion;
+  write("hello_client", Route::kClient, {header_bytes(hello(CLIENT, version))}, 0);
+  write("hello_engine", Route::kEngine, {header_bytes(hello(ENGINE, version))}, 0);
+  {
+    // Client identity: the corpus's client id with another token (refused),
+    // and a task under an id this client never said HELLO as.
+    Header other = hello(CLIENT, version);
+    other.mutable_hello()->set_token("another-token");
+    write("hello_client_other_token", Route::kClient, {header_bytes(other)}, 0);
+    Header foreign = task(9, "add", "int(int, int)");
+    foreign.set_client(0xf0f0f0f0f0f0f0f0ULL);
+    write("task_foreign_client", Route::kClient, {header_bytes(foreign), arg(2), arg(3)});
+  }
   write("hello_engine_v99", Route::kEngine, {header_bytes(hello(ENGINE, 99))}, 0);
   write("hello_client_v0", Route::kClient, {header_bytes(hello(CLIENT, 0))}, 0);
 

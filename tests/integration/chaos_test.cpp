@@ -170,6 +170,19 @@ TEST(ControllerRestartTest, EnginesRegisterAgainWithARestartedController) {
   // which kept reconnecting, registers with it again.
   controller = std::make_unique<Process>(
       std::vector<std::string>{herd, "controller", "--profile", "restart", "--log-level", "warn"});
+  // Until the new controller rewrites client.json, the file names the old
+  // one, which has exited: a client made from it fails at once, and rightly.
+  const auto rewritten = Clock::now() + 10s;
+  const auto names_new_controller = [&] {
+    try {
+      return herd::read_connection_file(profile.client_file()).controller_pid == controller->pid();
+    } catch (const herd::ConnectionError&) {
+      return false;  // being rewritten
+    }
+  };
+  while (!names_new_controller() && Clock::now() < rewritten) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(names_new_controller())
+      << "the restarted controller did not rewrite client.json within 10 s";
   herd::Client client(profile.client_file());
   client.wait_for_engines(1, 15s);
   EXPECT_EQ(client.load_balanced_view().apply(test_tasks::add, 2, 2).get(30s), 4);

@@ -43,17 +43,6 @@ bool read_available(int fd, std::string& into) {
   }
 }
 
-std::vector<std::string> merged_environment(const std::map<std::string, std::string>& env) {
-  std::vector<std::string> out;
-  for (char** e = environ; *e; ++e) {
-    const std::string entry(*e);
-    const auto name = entry.substr(0, entry.find('='));
-    if (!env.count(name)) out.push_back(entry);
-  }
-  for (const auto& [name, value] : env) out.push_back(name + "=" + value);
-  return out;
-}
-
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
   std::vector<char*> out;
   for (auto& s : strings) out.push_back(s.data());
@@ -68,6 +57,17 @@ int decode_status(int status) {
 }
 
 }  // namespace
+
+std::vector<std::string> merged_environment(const std::map<std::string, std::string>& env) {
+  std::vector<std::string> out;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry(*e);
+    const auto name = entry.substr(0, entry.find('='));
+    if (!env.count(name)) out.push_back(entry);
+  }
+  for (const auto& [name, value] : env) out.push_back(name + "=" + value);
+  return out;
+}
 
 std::string RunResult::describe() const {
   std::string s = timed_out ? "timed out" : "exit " + std::to_string(exit_code);

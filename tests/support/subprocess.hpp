@@ -30,6 +30,10 @@ struct RunResult {
 RunResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                       const std::map<std::string, std::string>& env = {});
 
+// The environment of this process with `env` laid over it, as NAME=VALUE
+// entries for execve.
+std::vector<std::string> merged_environment(const std::map<std::string, std::string>& env);
+
 // Whether the process exists and is not a zombie.
 bool process_alive(pid_t pid);
 

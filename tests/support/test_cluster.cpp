@@ -66,16 +66,28 @@ TestCluster::TestCluster(int engines, std::string profile)
   start();
 }
 
+TestCluster::TestCluster(int engines, std::string profile, ClusterOptions options)
+    : owned_dir_(std::make_unique<TempDir>("herd-test")),
+      dir_(owned_dir_->path()),
+      profile_(std::move(profile)),
+      engines_(engines),
+      options_(std::move(options)) {
+  ::setenv("HERD_DIR", dir_.c_str(), 1);
+  start();
+}
+
 TestCluster::TestCluster(int engines, std::string profile, fs::path herd_dir)
     : dir_(std::move(herd_dir)), profile_(std::move(profile)), engines_(engines) {
   start();
 }
 
 void TestCluster::start() {
-  const RunResult r = herd({"cluster", "start", "--n", std::to_string(engines_), "--daemonize",
-                            "--load", test_tasks_library(), "--profile", profile_, "--timeout",
-                            std::to_string(kStartTimeout.count())},
-                           kStartTimeout + std::chrono::seconds(10));
+  std::vector<std::string> args{"cluster", "start", "--n", std::to_string(engines_), "--daemonize",
+                                "--load", test_tasks_library(), "--profile", profile_, "--timeout",
+                                std::to_string(kStartTimeout.count())};
+  if (options_.insecure) args.push_back("--insecure");
+  args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+  const RunResult r = herd(args, kStartTimeout + std::chrono::seconds(10));
   std::string ready;
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);)
@@ -91,6 +103,7 @@ void TestCluster::start() {
     throw std::runtime_error(why);
   }
   client_file_ = word_value(ready, "client");
+  ready_line_ = ready;
   start_watchdog();
 }
 

@@ -28,11 +28,18 @@ const char* herd_binary();
 const char* test_tasks_library();
 const char* extra_tasks_library();  // offers only_extra(), nothing of test_tasks
 
+// How a TestCluster starts, beyond its engines and profile.
+struct ClusterOptions {
+  bool insecure = false;                // --insecure: no CurveZMQ
+  std::vector<std::string> extra_args = {};  // more `herd cluster start` arguments
+};
+
 class TestCluster {
  public:
   // Starts `engines` engines. Throws std::runtime_error (with the command's
   // output and the cluster's logs) if the cluster does not come up in 30 s.
   explicit TestCluster(int engines, std::string profile = "test");
+  TestCluster(int engines, std::string profile, ClusterOptions options);
   // As above, in the HERD_DIR of another cluster (which must outlive this
   // one, and which removes the folder).
   TestCluster(int engines, std::string profile, std::filesystem::path herd_dir);
@@ -44,6 +51,12 @@ class TestCluster {
   // A client connected through client.json; created on first use.
   herd::Client& client();
   const std::filesystem::path& client_file() const { return client_file_; }
+  std::filesystem::path engine_file() const { return client_file_.parent_path() / "engine.json"; }
+  std::filesystem::path supervisor_file() const {
+    return client_file_.parent_path() / "supervisor.json";
+  }
+  // The `ready …` line `herd cluster start` printed.
+  const std::string& ready_line() const { return ready_line_; }
   const std::filesystem::path& herd_dir() const { return dir_; }
   const std::string& profile() const { return profile_; }
   std::filesystem::path run_dir() const;
@@ -78,7 +91,9 @@ class TestCluster {
   const std::filesystem::path dir_;
   const std::string profile_;
   const int engines_;
+  const ClusterOptions options_;
   std::filesystem::path client_file_;
+  std::string ready_line_;
   std::unique_ptr<herd::Client> client_;
   bool stopped_ = false;
   int watchdog_fd_ = -1;  // closing it without "done" sets the watchdog off

@@ -43,6 +43,11 @@ int64_t pid_after(double seconds) {
   return engine_pid();
 }
 
+std::pair<int64_t, int64_t> tag_with_pid(int64_t n, double seconds) {
+  if (seconds > 0) sleep_for(seconds);
+  return {n, engine_pid()};
+}
+
 int64_t announce_then_sleep(std::string path, double seconds) {
   const std::string tmp = path + ".tmp";
   std::ofstream(tmp) << engine_pid() << "\n";
@@ -98,6 +103,7 @@ HERD_TASK(throw_int);
 HERD_TASK(sleep_for);
 HERD_TASK(engine_pid);
 HERD_TASK(pid_after);
+HERD_TASK(tag_with_pid);
 HERD_TASK(announce_then_sleep);
 HERD_TASK(crash_engine);
 HERD_TASK(end_engine);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "herd/bytes.hpp"
@@ -32,6 +33,9 @@ double sleep_for(double seconds);
 int64_t engine_pid();
 // Sleeps `seconds`, then returns the engine's process id.
 int64_t pid_after(double seconds);
+// Sleeps `seconds`, then returns {n, the engine's process id}: which engine
+// answered which call, for tests that spread many calls over hosts.
+std::pair<int64_t, int64_t> tag_with_pid(int64_t n, double seconds);
 // Writes the engine's process id to the file `path` (atomically: the file
 // appears whole), then sleeps `seconds` and returns the pid. A test learns
 // from the file that the task runs, and where.
