@@ -403,6 +403,9 @@ void Controller::Impl::on_client_hello(const std::string& rid, const wire::Heade
   session.confirm(header.results_received());
   welcome.set_tasks_received(session.tasks_received);
   send_header(clients_, rid, welcome);
+  if (welcome.welcome().resumed())
+    spdlog::info("client {:016x} reconnected: {} results sent again, {} of its tasks received",
+                 session.id, session.unconfirmed.size(), session.tasks_received);
   // Results the old connection lost go again, in their order.
   for (wire::Frames& result : session.unconfirmed) {
     wire::Frames again;

@@ -210,7 +210,7 @@ TEST(SessionTest, TasksSubmittedDuringAnOutageRunOnceOrFailWithoutRunning) {
 
 TEST(SessionTest, StoppingTheClusterFailsEveryOpenTaskWithConnectionErrorAtOnce) {
   TestCluster cluster(2);
-  auto& client = cluster.client();
+  herd::Client client(cluster.client_file());  // the cluster's own closes before it stops
   client.wait_for_engines(2, kEngineWait);
   auto lb = client.load_balanced_view();
   std::vector<herd::AsyncResult<double>> results;
