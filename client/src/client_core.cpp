@@ -10,6 +10,7 @@
 #include <random>
 
 #include "herd/error.hpp"
+#include "proto/address.hpp"
 
 namespace herd::detail {
 
@@ -127,6 +128,7 @@ ClientCore::ClientCore(ConnectionInfo info, ClientOptions options)
       context_(1),
       socket_(context_, zmq::socket_type::dealer),
       cause_("no answer from " + info_.url) {
+  wire::check_connect_address(info_.url);
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::sndhwm, 0);
   socket_.set(zmq::sockopt::rcvhwm, 0);
