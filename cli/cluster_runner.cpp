@@ -47,10 +47,15 @@ class StartupFailure : public std::runtime_error {
 // Throws if we were told to stop or a child died before the cluster was ready.
 void check_children(Supervisor& supervisor, const std::atomic<bool>& stop) {
   if (stop) throw StartupFailure("interrupted before the cluster was ready");
-  for (const auto& exit : supervisor.reap())
-    throw StartupFailure(fmt::format(
-        "the {} (pid {}) {} before the cluster was ready; see {}", Supervisor::name(exit.slot),
-        exit.slot.pid, describe_exit(exit.wait_status), supervisor.log_file(exit.slot).string()));
+  for (const auto& exit : supervisor.reap()) {
+    // Its own words first: "see the log" alone sent every user to the file.
+    const auto log = supervisor.log_file(exit.slot);
+    const std::string error = last_error(log, exit.slot.log_start);
+    throw StartupFailure(fmt::format("the {} (pid {}) {} before the cluster was ready{}; see {}",
+                                     Supervisor::name(exit.slot), exit.slot.pid,
+                                     describe_exit(exit.wait_status),
+                                     error.empty() ? "" : ": " + error, log.string()));
+  }
 }
 
 bool written_by(const std::filesystem::path& file, pid_t pid) {
@@ -118,16 +123,26 @@ size_t wait_for_engines(Supervisor& supervisor, const ClusterPlan& plan, Clock::
 }
 
 void report_exit(const Supervisor::Exit& exit) {
-  if (exit.refused())
-    spdlog::error("{} (pid {}) was refused by the controller (its key or protocol version; see "
-                  "its log) and is not restarted",
-                  Supervisor::name(exit.slot), exit.slot.pid);
-  else if (exit.recycled())
-    spdlog::info("{} (pid {}) was recycled by the controller", Supervisor::name(exit.slot),
-                 exit.slot.pid);
-  else
-    spdlog::warn("{} (pid {}) {}", Supervisor::name(exit.slot), exit.slot.pid,
-                 describe_exit(exit.wait_status));
+  const std::string name = Supervisor::name(exit.slot);
+  switch (exit.ending()) {
+    case Supervisor::Ending::kRefused:
+      spdlog::error("{} (pid {}) was refused by the controller (its key or protocol version; see "
+                    "its log) and is not restarted",
+                    name, exit.slot.pid);
+      break;
+    case Supervisor::Ending::kRecycled:
+      spdlog::info("{} (pid {}) was recycled by the controller", name, exit.slot.pid);
+      break;
+    case Supervisor::Ending::kRetired:
+      spdlog::info("{} (pid {}) retired", name, exit.slot.pid);
+      break;
+    case Supervisor::Ending::kStopped:
+      spdlog::info("{} (pid {}) stopped", name, exit.slot.pid);
+      break;
+    case Supervisor::Ending::kCrashed:
+      spdlog::warn("{} (pid {}) died: {}", name, exit.slot.pid, exit.cause());
+      break;
+  }
 }
 
 // Watches the children, telling the controller at once of engines that die
@@ -138,7 +153,7 @@ int supervise(Supervisor& supervisor, DeathNotice& notice, const std::atomic<boo
   while (!stop) {
     for (const auto& exit : supervisor.reap()) {
       if (exit.slot.role == Role::kEngine && exit.died())
-        notice.send(exit.slot.pid, exit_cause(exit.wait_status));
+        notice.send(exit.slot.pid, exit.cause());
       report_exit(exit);
       if (exit.slot.role == Role::kController) {
         spdlog::error("the controller is gone: stopping the cluster");

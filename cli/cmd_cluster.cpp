@@ -32,7 +32,7 @@ ClusterLock lock_profile(const herd::Profile& profile) {
   auto lock = ClusterLock::try_acquire(profile.run_dir());
   std::optional<pid_t> running;
   for (const auto& file : list_pid_files(profile.run_dir())) {
-    if (!is_herd_process(file.pid))
+    if (!is_herd_process(file.pid, profile.name()))
       remove_pid_file(file.path);
     else if (file.role != Role::kEngine && !running)
       running = file.pid;
@@ -45,8 +45,8 @@ ClusterLock lock_profile(const herd::Profile& profile) {
 
 int live_engine_pid_files(const herd::Profile& profile) {
   const auto files = list_pid_files(profile.run_dir());
-  return static_cast<int>(std::count_if(files.begin(), files.end(), [](const PidFile& f) {
-    return f.role == Role::kEngine && is_herd_process(f.pid);
+  return static_cast<int>(std::count_if(files.begin(), files.end(), [&](const PidFile& f) {
+    return f.role == Role::kEngine && is_herd_process(f.pid, profile.name());
   }));
 }
 

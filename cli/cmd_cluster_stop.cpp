@@ -21,10 +21,11 @@ using std::chrono::milliseconds;
 // moment to leave cleanly.
 constexpr milliseconds kMinGrace{1000};
 
-std::vector<pid_t> live_pids(const std::vector<PidFile>& files, Role role) {
+std::vector<pid_t> live_pids(const std::vector<PidFile>& files, Role role,
+                             const std::string& profile) {
   std::vector<pid_t> pids;
   for (const auto& f : files)
-    if (f.role == role && is_herd_process(f.pid)) pids.push_back(f.pid);
+    if (f.role == role && is_herd_process(f.pid, profile)) pids.push_back(f.pid);
   return pids;
 }
 
@@ -42,8 +43,8 @@ int cmd_cluster_stop(const Invocation& inv) {
 
   // Stale files go at once, so they are neither counted nor signalled.
   std::vector<PidFile> files = list_pid_files(profile.run_dir());
-  std::erase_if(files, [](const PidFile& f) {
-    if (is_herd_process(f.pid)) return false;
+  std::erase_if(files, [&](const PidFile& f) {
+    if (is_herd_process(f.pid, profile.name())) return false;
     remove_pid_file(f.path);
     return true;
   });
@@ -54,15 +55,16 @@ int cmd_cluster_stop(const Invocation& inv) {
 
   // Supervisors stop their own children, in order; whatever is left after
   // that (a supervisor killed outright, or one too slow) is stopped here.
-  stop_processes(live_pids(files, Role::kSupervisor), timeout);
+  stop_processes(live_pids(files, Role::kSupervisor, profile.name()), timeout);
   for (const Role role : {Role::kEngine, Role::kController}) {
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    stop_processes(live_pids(list_pid_files(profile.run_dir()), role), std::max(left, kMinGrace));
+    stop_processes(live_pids(list_pid_files(profile.run_dir()), role, profile.name()),
+                   std::max(left, kMinGrace));
   }
 
   std::vector<pid_t> survivors;
   for (const auto& f : list_pid_files(profile.run_dir())) {
-    if (is_herd_process(f.pid))
+    if (is_herd_process(f.pid, profile.name()))
       survivors.push_back(f.pid);
     else
       remove_pid_file(f.path);

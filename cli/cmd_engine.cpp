@@ -7,10 +7,19 @@
 
 #include "commands.hpp"
 #include "engine/engine.hpp"
+#include "engine/exit_announcement.hpp"
+#include "herd/error.hpp"
 #include "herd/profile.hpp"
+#include "proto/address.hpp"
 #include "role_options.hpp"
 
 namespace herd::cli {
+
+namespace {
+
+int run(CommandLine& cl);
+
+}  // namespace
 
 int cmd_engine(const Invocation& inv) {
   CommandLine cl(inv.command, "[--file engine.json | --url URL] [--load LIB.so]… [options]",
@@ -25,10 +34,33 @@ int cmd_engine(const Invocation& inv) {
       "give up if not registered within S seconds (default: keep trying)");
   add_load_option(cl);
   add_supervised_options(cl);
-  cl.hidden().add_options()("restarts", po::value<long>()->default_value(0));
+  // --status-fd N: a supervisor's pipe, for announcing an exit we mean.
+  cl.hidden().add_options()("restarts", po::value<long>()->default_value(0))(
+      "status-fd", po::value<long>());
   if (!cl.parse(inv.args)) return 0;
   if (cl.has("file") && cl.has("url")) cl.fail("give either --file or --url, not both");
+  if (cl.has("status-fd"))
+    herd::engine::set_exit_announcement_fd(
+        static_cast<int>(cl.integer("status-fd", 0, std::numeric_limits<int>::max())));
+  // Every way out of here that is not a crash says so to the supervisor;
+  // main() turns an exception into exit code 1.
+  try {
+    const int code = run(cl);
+    herd::engine::announce_exit(code);
+    return code;
+  } catch (const UsageError&) {
+    // main() exits 2: a command line that can never work is not restarted.
+    herd::engine::announce_exit(herd::engine::kRefusedExitCode);
+    throw;
+  } catch (...) {
+    herd::engine::announce_exit(1);
+    throw;
+  }
+}
 
+namespace {
+
+int run(CommandLine& cl) {
   herd::engine::EngineOptions options;
   options.libraries = cl.strings("load");
   options.restarts =
@@ -42,12 +74,18 @@ int cmd_engine(const Invocation& inv) {
     options.url = info.url;
     options.curve = info.curve;
   }
+  herd::wire::check_connect_address(options.url);
   // Tasks run in this process: they must not see the cluster's keys.
   ::unsetenv("HERD_CONNECTION_INFO");
   const auto& stop = begin_service(cl, "engine-" + std::to_string(::getpid()) + ".log");
+  // A typo in a host name would otherwise mean connecting for ever.
+  if (const auto problem = herd::wire::resolve_problem(options.url); !problem.empty())
+    throw herd::ConnectionError("cannot connect to " + options.url + ": " + problem);
   herd::engine::load_task_libraries(options.libraries);
   spdlog::info("engine (pid {}) connecting to {}", ::getpid(), options.url);
   return herd::engine::run_engine(options, stop);
 }
+
+}  // namespace
 
 }  // namespace herd::cli

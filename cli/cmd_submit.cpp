@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "commands.hpp"
 #include "herd/builtin.hpp"
@@ -10,6 +11,7 @@
 #include "herd/error.hpp"
 #include "logging.hpp"
 #include "options.hpp"
+#include "proto/address.hpp"
 
 namespace herd::cli {
 
@@ -101,12 +103,17 @@ int run_submit(const Invocation& inv) {
   const milliseconds engine_wait = cl.has("timeout") ? task.timeout : kDefaultEngineWait;
 
   const herd::ClientOptions client_options{.connect_timeout = cl.seconds("connect-timeout")};
-  herd::Client client =
-      cl.has("url")
-          ? herd::Client::connect(cl.text("url"), client_options)
-          : herd::Client(herd::find_connection_info(cl.has("file") ? cl.text("file") : "",
-                                                    cl.profile(), herd::ConnectionRole::kClient),
-                         client_options);
+  const auto info = cl.has("url") ? std::optional<herd::ConnectionInfo>()
+                                  : herd::find_connection_info(
+                                        cl.has("file") ? cl.text("file") : "", cl.profile(),
+                                        herd::ConnectionRole::kClient);
+  const std::string url = info ? info->url : cl.text("url");
+  // One clear line now, rather than a connect timeout that guesses.
+  herd::wire::check_connect_address(url);
+  if (const auto problem = herd::wire::resolve_problem(url); !problem.empty())
+    throw herd::ConnectionError("cannot connect to " + url + ": " + problem);
+  herd::Client client = info ? herd::Client(*info, client_options)
+                             : herd::Client::connect(url, client_options);
   try {
     client.wait_for_engines(1, engine_wait);
   } catch (const herd::TimeoutError&) {

@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <fstream>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace herd::cli {
@@ -22,7 +25,30 @@ void create_private(const std::filesystem::path& file) {
   ::close(fd);
 }
 
+// How much of a log's end last_error reads: errors come last.
+constexpr std::streamoff kTailBytes = 64 * 1024;
+
 }  // namespace
+
+std::string last_error(const std::filesystem::path& log, std::uintmax_t from) {
+  std::ifstream in(log, std::ios::binary);
+  if (!in) return "";
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  const std::streamoff start = std::max(static_cast<std::streamoff>(from), size - kTailBytes);
+  if (start >= size) return "";
+  in.seekg(start);
+  std::string command_error, logged_error;
+  constexpr std::string_view kCommand = "herd: ", kLogged = "[error] ";
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with(kCommand)) {
+      command_error = line.substr(kCommand.size());
+    } else if (const auto at = line.find(kLogged); at != std::string::npos) {
+      logged_error = line.substr(at + kLogged.size());
+    }
+  }
+  return command_error.empty() ? logged_error : command_error;
+}
 
 void setup_logging(const std::string& level, const std::filesystem::path& file) {
   std::vector<spdlog::sink_ptr> sinks{std::make_shared<spdlog::sinks::stderr_color_sink_mt>()};

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <functional>
 #include <iterator>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -40,6 +42,23 @@ class SpawnSetup {
 
   posix_spawnattr_t attr_;
   posix_spawn_file_actions_t actions_;
+};
+
+// A descriptor closed when it goes out of scope.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  ~UniqueFd() { reset(-1); }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  void reset(int fd) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_ = -1;
 };
 
 std::string read_file(const std::string& path) {
@@ -78,15 +97,70 @@ std::string self_path() {
   return path;
 }
 
+// The NUL-separated strings of a /proc file (cmdline, environ).
+std::vector<std::string> split_nul(const std::string& text) {
+  std::vector<std::string> parts;
+  for (size_t begin = 0; begin < text.size();) {
+    const size_t end = std::min(text.find('\0', begin), text.size());
+    parts.push_back(text.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return parts;
+}
+
+// Whether the process runs the file this process runs. A pid file's process
+// counts as ours only then: "herd" somewhere in a command line was also true
+// of unrelated programs that took over the pid (an editor on herd.cpp). A
+// process still running a herd binary that a rebuild replaced shows
+// "PATH (deleted)": it counts if PATH is ours.
+bool runs_this_binary(const std::string& proc) {
+  std::error_code ec;
+  if (std::filesystem::equivalent(proc + "/exe", "/proc/self/exe", ec)) return true;
+  const std::string theirs = std::filesystem::read_symlink(proc + "/exe", ec).string();
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (ec || !theirs.ends_with(kDeleted)) return false;
+  const std::string ours = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  return !ec && theirs.substr(0, theirs.size() - kDeleted.size()) == ours;
+}
+
+// The profile a herd process serves, as its command line chose it: its
+// --profile option, else HERD_PROFILE in the environment it started with,
+// else "default" (as CommandLine::profile_name does).
+std::string profile_of(const std::vector<std::string>& args,
+                       const std::vector<std::string>& environment) {
+  constexpr std::string_view kOption = "--profile", kVariable = "HERD_PROFILE=";
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--") break;  // herd submit's command follows
+    if (args[i] == kOption && i + 1 < args.size()) return args[i + 1];
+    if (args[i].starts_with(std::string(kOption) + "="))
+      return args[i].substr(kOption.size() + 1);
+  }
+  for (const auto& variable : environment)
+    if (variable.starts_with(kVariable) && variable.size() > kVariable.size())
+      return variable.substr(kVariable.size());
+  return "default";
+}
+
 }  // namespace
 
-pid_t spawn_self(const std::vector<std::string>& args, const std::filesystem::path& log) {
+pid_t spawn_self(const std::vector<std::string>& args, const std::filesystem::path& log,
+                 int pass_fd) {
   SpawnSetup setup;
   ::posix_spawn_file_actions_addopen(&setup.actions_, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   ::posix_spawn_file_actions_addopen(&setup.actions_, STDOUT_FILENO, log.c_str(),
                                      O_WRONLY | O_CREAT | O_APPEND, 0600);
   ::posix_spawn_file_actions_adddup2(&setup.actions_, STDOUT_FILENO, STDERR_FILENO);
-  ::posix_spawn_file_actions_addclosefrom_np(&setup.actions_, STDERR_FILENO + 1);
+  // dup2 onto itself would leave the descriptor close-on-exec: move it first.
+  UniqueFd moved;
+  if (pass_fd == kPassedFd) {
+    moved.reset(::fcntl(pass_fd, F_DUPFD_CLOEXEC, kPassedFd + 1));
+    if (moved.get() < 0)
+      throw std::runtime_error(std::string("cannot pass a descriptor: ") + std::strerror(errno));
+    pass_fd = moved.get();
+  }
+  if (pass_fd >= 0) ::posix_spawn_file_actions_adddup2(&setup.actions_, pass_fd, kPassedFd);
+  ::posix_spawn_file_actions_addclosefrom_np(&setup.actions_,
+                                             pass_fd >= 0 ? kPassedFd + 1 : STDERR_FILENO + 1);
 
   sigset_t none, defaults;
   sigemptyset(&none);
@@ -122,13 +196,12 @@ bool is_alive(pid_t pid) {
   return stat[close + 2] != 'Z';
 }
 
-bool is_herd_process(pid_t pid) {
+bool is_herd_process(pid_t pid, const std::string& profile) {
   if (!is_alive(pid)) return false;
   const std::string proc = "/proc/" + std::to_string(pid);
-  if (read_file(proc + "/cmdline").find("herd") != std::string::npos) return true;
-  // Started under another name, but the same binary as ours.
-  std::error_code ec;
-  return std::filesystem::equivalent(proc + "/exe", "/proc/self/exe", ec);
+  if (!runs_this_binary(proc)) return false;
+  const auto args = split_nul(read_file(proc + "/cmdline"));
+  return profile_of(args, split_nul(read_file(proc + "/environ"))) == profile;
 }
 
 std::optional<int> try_reap(pid_t child) {
@@ -152,7 +225,8 @@ std::string exit_cause(int wait_status) {
   if (WIFSIGNALED(wait_status)) {
     const int sig = WTERMSIG(wait_status);
     const char* name = ::sigabbrev_np(sig);
-    return name ? "killed by SIG" + std::string(name) : "killed by signal " + std::to_string(sig);
+    const std::string number = "killed by signal " + std::to_string(sig);
+    return name ? number + " (SIG" + name + ")" : number;
   }
   return "stopped";
 }

@@ -14,23 +14,28 @@ namespace herd::cli {
 
 // Runs this same binary with `args` (args[0] is only the name ps shows) in a
 // process group of its own, stdin from /dev/null, stdout and stderr appended
-// to `log`, no other file descriptors, default signal handling.
+// to `log`, no other file descriptors (but `pass_fd`, if not -1, as
+// descriptor kPassedFd), default signal handling.
 // Throws std::runtime_error.
-pid_t spawn_self(const std::vector<std::string>& args, const std::filesystem::path& log);
+pid_t spawn_self(const std::vector<std::string>& args, const std::filesystem::path& log,
+                 int pass_fd = -1);
+inline constexpr int kPassedFd = 3;
 
 // Whether the process exists and is not a zombie.
 bool is_alive(pid_t pid);
-// Whether the process is alive and runs herd, so that a pid reused by an
-// unrelated program is never taken for ours.
-bool is_herd_process(pid_t pid);
+// Whether the process is alive, runs this herd binary (or the file it
+// replaced, after a rebuild) and belongs to profile `profile`: so that a pid
+// reused by another program, or by a herd process of another profile, is
+// never taken for ours.
+bool is_herd_process(pid_t pid, const std::string& profile);
 
 // The wait status of our child `child` if it has exited (reaping it, and
 // killing what is left of the process group it led), or nullopt while it
 // runs. A child reaped before counts as exited (status 0).
 std::optional<int> try_reap(pid_t child);
-// "exited with code 1", "was killed by SIGKILL".
+// "exited with code 1", "was killed by signal 9 (SIGKILL)".
 std::string describe_exit(int wait_status);
-// The same without "was": "exited with code 1", "killed by SIGKILL".
+// The same without "was": "exited with code 1", "killed by signal 9 (SIGKILL)".
 std::string exit_cause(int wait_status);
 
 // SIGTERM to each, up to `grace` for them to exit, then SIGKILL to the rest;

@@ -1,8 +1,10 @@
 #include "role_options.hpp"
 
 #include <limits>
+#include <stdexcept>
 
 #include "logging.hpp"
+#include "proto/address.hpp"
 #include "signals.hpp"
 
 namespace herd::cli {
@@ -38,6 +40,10 @@ void add_controller_options(CommandLine& cl) {
       "heartbeat-misses",
       po::value<long>()->default_value(defaults.heartbeat_misses)->value_name("N"),
       "heartbeats an engine may miss before it counts as lost")(
+      "client-timeout",
+      po::value<double>()->default_value(std::chrono::duration<double>(defaults.client_timeout).count())->value_name("S"),
+      "seconds a client may stay silent before the controller forgets it, dropping its queued "
+      "tasks")(
       "max-message-mb",
       po::value<long>()
           ->default_value(static_cast<long>(defaults.max_message_bytes >> 20))
@@ -60,7 +66,18 @@ herd::controller::ControllerOptions controller_options(const CommandLine& cl) {
   o.heartbeat_interval =
       std::chrono::milliseconds(cl.integer("heartbeat-interval", 10, kMaxHeartbeatMs));
   o.heartbeat_misses = static_cast<unsigned>(cl.integer("heartbeat-misses", 1, kMaxMisses));
+  o.client_timeout = cl.seconds("client-timeout");
   o.max_message_bytes = static_cast<size_t>(cl.integer("max-message-mb", 1, kMaxMessageMb)) << 20;
+  // Checked here, before anything starts: ZeroMQ's own words for these
+  // ("No such device" for a host name) named neither the option nor the
+  // address. Ports given explicitly must be free; 0 lets the controller choose.
+  auto check = [&](uint16_t port) {
+    const std::string problem = herd::wire::bind_address_problem(o.ip, port);
+    if (!problem.empty()) throw std::runtime_error(problem);
+  };
+  check(0);
+  if (o.client_port != 0) check(o.client_port);
+  if (o.engine_port != 0) check(o.engine_port);
   return o;
 }
 
@@ -77,6 +94,8 @@ std::vector<std::string> controller_arguments(const herd::controller::Controller
                                    std::to_string(o.heartbeat_interval.count()),
                                    "--heartbeat-misses",
                                    std::to_string(o.heartbeat_misses),
+                                   "--client-timeout",
+                                   std::to_string(std::chrono::duration<double>(o.client_timeout).count()),
                                    "--max-message-mb",
                                    std::to_string(o.max_message_bytes >> 20)};
   if (!o.location.empty()) args.insert(args.end(), {"--location", o.location});

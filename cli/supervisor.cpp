@@ -1,12 +1,18 @@
 #include "supervisor.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <tuple>
 
 #include "engine/engine.hpp"
+#include "engine/exit_announcement.hpp"
 #include "process.hpp"
 
 namespace herd::cli {
@@ -22,26 +28,59 @@ constexpr milliseconds kQuickFailure{10'000};
 constexpr unsigned kMaxQuickFailures = 5;
 constexpr milliseconds kFirstBackoff{500};
 constexpr milliseconds kMaxBackoff{10'000};
-// Engine exit codes that mean "do not start me again".
 constexpr int kCleanExit = 0;
-constexpr int kRefusedExit = herd::engine::kRefusedExitCode;
+
+// Makes the pipe an engine announces its exit on: {read end, write end},
+// both close-on-exec (spawn_self passes the write end on), the read end
+// non-blocking (a task may have passed the write end to a process that
+// outlives the engine).
+std::pair<int, int> announcement_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    throw std::runtime_error(std::string("cannot create a pipe: ") + std::strerror(errno));
+  ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
+  return {fds[0], fds[1]};
+}
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
 
 }  // namespace
 
-bool Supervisor::Exit::died() const {
-  if (!WIFEXITED(wait_status)) return true;
+Supervisor::Ending Supervisor::Exit::ending() const {
+  if (!WIFEXITED(wait_status)) return Ending::kCrashed;
   const int code = WEXITSTATUS(wait_status);
-  return code != kCleanExit && code != kRefusedExit;
+  // The controller runs no tasks: its exit code is its own.
+  if (slot.role != Role::kEngine) return code == kCleanExit ? Ending::kStopped : Ending::kCrashed;
+  if (announced != code) return Ending::kCrashed;
+  switch (code) {
+    case kCleanExit:
+      return Ending::kStopped;
+    case herd::engine::kRefusedExitCode:
+      return Ending::kRefused;
+    case herd::engine::kRecycledExitCode:
+      return Ending::kRecycled;
+    case herd::engine::kRetiredExitCode:
+      return Ending::kRetired;
+    default:
+      return Ending::kCrashed;  // its own error (connect timeout …): see its log
+  }
 }
 
-bool Supervisor::Exit::recycled() const {
-  return slot.role == Role::kEngine && WIFEXITED(wait_status) &&
-         WEXITSTATUS(wait_status) == herd::engine::kRecycledExitCode;
+bool Supervisor::Exit::died() const {
+  const Ending e = ending();
+  return e == Ending::kCrashed || e == Ending::kRecycled;
 }
 
-bool Supervisor::Exit::refused() const {
-  return slot.role == Role::kEngine && WIFEXITED(wait_status) &&
-         WEXITSTATUS(wait_status) == kRefusedExit;
+std::string Supervisor::Exit::cause() const {
+  if (!WIFEXITED(wait_status)) return exit_cause(wait_status);
+  const int code = WEXITSTATUS(wait_status);
+  if (slot.role != Role::kEngine || announced == code) return exit_cause(wait_status);
+  // The engine exits only through paths that announce: someone else in the
+  // process called exit(), _exit() or quick_exit(), in practice its task.
+  return "the task called exit(" + std::to_string(code) + ")";
 }
 
 Supervisor::Supervisor(herd::Profile profile, std::string log_level)
@@ -57,6 +96,7 @@ Supervisor::~Supervisor() {
   } catch (const std::exception& e) {
     spdlog::error("stopping the cluster: {}", e.what());
   }
+  for (auto& slot : slots_) close_fd(slot.status_fd);
   remove_pid_file(own_pid_file_);
 }
 
@@ -85,12 +125,27 @@ pid_t Supervisor::launch(Slot& slot) {
   std::vector<std::string> args = {
       "herd",     role_name(slot.role), "--profile", profile_.name(),           "--log-level",
       log_level_, "--no-log-file",      "--parent",  std::to_string(::getpid())};
+  int write_end = -1;
   if (slot.role == Role::kEngine) {
     args.push_back("--restarts");
     args.push_back(std::to_string(slot.restarts));
+    close_fd(slot.status_fd);
+    std::tie(slot.status_fd, write_end) = announcement_pipe();
+    args.push_back("--status-fd");
+    args.push_back(std::to_string(kPassedFd));
   }
   args.insert(args.end(), slot.options.begin(), slot.options.end());
-  slot.pid = spawn_self(args, log_file(slot));
+  std::error_code no_log_yet;
+  slot.log_start = fs::file_size(log_file(slot), no_log_yet);
+  if (no_log_yet) slot.log_start = 0;
+  try {
+    slot.pid = spawn_self(args, log_file(slot), write_end);
+  } catch (...) {
+    close_fd(write_end);
+    close_fd(slot.status_fd);
+    throw;
+  }
+  close_fd(write_end);  // the engine's now: EOF once it exits
   slot.started = Clock::now();
   write_pid_file(pid_file_path(profile_.run_dir(), slot.role, slot.pid), slot.pid);
   spdlog::info("started {} (pid {}, restarts {}), log {}", name(slot), slot.pid, slot.restarts,
@@ -106,10 +161,25 @@ std::vector<Supervisor::Exit> Supervisor::reap() {
     const auto status = try_reap(slot.pid);
     if (!status) continue;
     remove_pid_file(pid_file_path(profile_.run_dir(), slot.role, slot.pid));
-    exits.push_back({id, slot, *status});
+    const auto announced = read_announcement(slot);
+    exits.push_back({id, slot, *status, announced});
     slot.pid = 0;
   }
   return exits;
+}
+
+std::optional<int> Supervisor::read_announcement(Slot& slot) {
+  if (slot.status_fd < 0) return std::nullopt;
+  std::string records;
+  char buf[256];
+  // The engine is gone, so what it wrote is all there; stop at EOF, or at
+  // EAGAIN if something it started still holds the write end.
+  for (ssize_t n; (n = ::read(slot.status_fd, buf, sizeof buf)) != 0;) {
+    if (n > 0) records.append(buf, static_cast<size_t>(n));
+    else if (errno != EINTR) break;
+  }
+  close_fd(slot.status_fd);
+  return herd::engine::parse_exit_announcement(records);
 }
 
 std::optional<milliseconds> Supervisor::schedule_restart(const Exit& exit) {
@@ -165,8 +235,8 @@ bool Supervisor::any_running() const {
 
 void Supervisor::stop_all(std::chrono::milliseconds grace) {
   for (auto& slot : slots_) slot.restart_at.reset();
-  stop_role(Role::kEngine, grace);
   stop_role(Role::kController, grace);
+  stop_role(Role::kEngine, grace);
 }
 
 void Supervisor::stop_role(Role role, std::chrono::milliseconds grace) {
@@ -180,6 +250,7 @@ void Supervisor::stop_role(Role role, std::chrono::milliseconds grace) {
     if (slot.role != role || slot.pid == 0) continue;
     remove_pid_file(pid_file_path(profile_.run_dir(), slot.role, slot.pid));
     slot.pid = 0;
+    close_fd(slot.status_fd);
   }
 }
 

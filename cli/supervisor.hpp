@@ -3,8 +3,11 @@
 // with its output appended to the profile's log/ folder.
 //
 // Each child sits in a slot that keeps its command line, so that an engine
-// that dies can be started again (it then reports its restart count). While
-// it runs, a child has
+// that dies can be started again (it then reports its restart count). An
+// engine also gets the write end of a pipe (herd engine --status-fd), on
+// which it announces an exit it means (exit_announcement.hpp): only such an
+// exit is believed to be a stop, a refusal, a recycling or a retirement;
+// any other is a crash, whatever its code. While it runs, a child has
 // a pid file in run/ (controller.pid, engine-<pid>.pid); so does the
 // supervisor itself (supervisor-<pid>.pid), which is how `herd cluster stop`
 // finds it.
@@ -15,6 +18,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -38,6 +42,17 @@ class Supervisor {
     Clock::time_point started{};
     unsigned quick_failures = 0;  // deaths in a row, each soon after its start
     std::optional<Clock::time_point> restart_at{};
+    int status_fd = -1;  // engines: the read end of the announcement pipe
+    std::uintmax_t log_start = 0;  // where this run's output begins in its log
+  };
+
+  // How a child ended.
+  enum class Ending {
+    kStopped,   // a clean stop: exit code 0, announced (the controller: 0)
+    kRefused,   // refused by the controller, announced: not restarted
+    kRecycled,  // recycled by the controller, announced: restarted at once
+    kRetired,   // retired on request, announced: not restarted
+    kCrashed,   // anything else: restarted with back-off
   };
 
   // A child that exited, as it was when it ran.
@@ -45,15 +60,17 @@ class Supervisor {
     size_t slot_id = 0;
     Slot slot;
     int wait_status = 0;
+    std::optional<int> announced;  // the exit code the engine announced
 
-    // Whether it died: a signal, or an exit code other than 0 (a clean
-    // stop) and 2 (refused by the controller). Recycled engines (exit code
-    // herd::engine::kRecycledExitCode) die too.
+    Ending ending() const;
+    // Whether it died, to be restarted: crashed or recycled.
     bool died() const;
-    // Whether the controller recycled the engine.
-    bool recycled() const;
-    // Whether the controller refused the engine (kRefusedExitCode).
-    bool refused() const;
+    bool recycled() const { return ending() == Ending::kRecycled; }
+    bool refused() const { return ending() == Ending::kRefused; }
+    // Why a crashed engine ended, for the controller (which fails its task
+    // with it) and the log: "killed by signal 9 (SIGKILL)", "the task called
+    // exit(0)" (an exit the engine did not announce).
+    std::string cause() const;
   };
 
   // Writes the supervisor's own pid file. Throws std::runtime_error.
@@ -92,13 +109,16 @@ class Supervisor {
   // The file a slot's output goes to.
   std::filesystem::path log_file(const Slot& slot) const;
 
-  // Stops every child, engines before the controller (so engines leave a
-  // controller that still listens): SIGTERM, then SIGKILL to those still
-  // running after `grace`. Removes their pid files.
+  // Stops every child, the controller first: it answers every open task
+  // with "cluster stopped" before its engines go, which would otherwise
+  // fail running tasks as lost engines. SIGTERM, then SIGKILL to those
+  // still running after `grace`. Removes their pid files.
   void stop_all(std::chrono::milliseconds grace);
 
  private:
   pid_t launch(Slot& slot);
+  // What the slot's engine announced before it exited; closes the pipe.
+  static std::optional<int> read_announcement(Slot& slot);
   void stop_role(Role role, std::chrono::milliseconds grace);
 
   herd::Profile profile_;

@@ -14,31 +14,58 @@ bool same_token(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+void ClientSession::confirm(uint64_t results_received) {
+  while (!unconfirmed.empty() && results_sent - unconfirmed.size() < results_received)
+    unconfirmed.pop_front();
+}
+
 ClientTable::Hello ClientTable::hello(uint64_t id, std::string_view token,
                                       std::string_view routing_id, uint32_t& index) {
   if (id == 0 || token.empty()) return Hello::kNoId;
+  Hello outcome = Hello::kResumed;
   auto known = by_id_.find(id);
   if (known == by_id_.end()) {
-    index = static_cast<uint32_t>(entries_.size());
-    entries_.push_back({id, std::string(token), std::string(routing_id)});
+    index = static_cast<uint32_t>(sessions_.size());
+    ClientSession& created = sessions_.emplace_back();
+    created.id = id;
+    created.token = std::string(token);
     by_id_.emplace(id, index);
+    outcome = Hello::kAccepted;
   } else {
     index = known->second;
-    ClientEntry& entry = entries_[index];
-    if (!same_token(entry.token, token)) return Hello::kIdTaken;
-    if (entry.routing_id != routing_id) {
-      by_routing_id_.erase(entry.routing_id);
-      entry.routing_id = std::string(routing_id);
-    }
+    if (!same_token(sessions_[index].token, token)) return Hello::kIdTaken;
   }
-  by_routing_id_[std::string(routing_id)] = index;
-  return Hello::kAccepted;
+  ClientSession& session = sessions_[index];
+  if (session.routing_id != routing_id) {
+    by_routing_id_.erase(session.routing_id);
+    session.routing_id = std::string(routing_id);
+  }
+  by_routing_id_[session.routing_id] = index;
+  return outcome;
 }
 
 std::optional<uint32_t> ClientTable::by_routing_id(std::string_view routing_id) const {
   auto it = by_routing_id_.find(std::string(routing_id));
   if (it == by_routing_id_.end()) return std::nullopt;
   return it->second;
+}
+
+void ClientTable::forget(uint32_t index) {
+  ClientSession& session = sessions_.at(index);
+  if (session.gone) return;
+  by_id_.erase(session.id);
+  by_routing_id_.erase(session.routing_id);
+  session.gone = true;
+  session.unconfirmed.clear();
+  session.token.clear();
+}
+
+std::vector<uint32_t> ClientTable::silent_since(
+    std::chrono::steady_clock::time_point cutoff) const {
+  std::vector<uint32_t> out;
+  for (const auto& [id, index] : by_id_)
+    if (sessions_[index].last_heard < cutoff) out.push_back(index);
+  return out;
 }
 
 }  // namespace herd::controller

@@ -25,6 +25,8 @@ namespace {
 
 constexpr auto kTick = std::chrono::milliseconds(100);
 constexpr size_t kMaxReceivesPerTurn = 1024;
+// How long a stopping controller waits for its last answers to leave.
+constexpr auto kStopLinger = std::chrono::milliseconds(1000);
 // How far past tasks that must wait dispatch looks for ones it can place.
 constexpr size_t kDispatchLookahead = 1024;
 
@@ -105,6 +107,17 @@ class Controller::Impl {
   void on_client_message(wire::Frames& frames);
   void on_submit(wire::Frames& frames, const wire::Header& header, uint32_t client);
   void on_abort(const wire::Header& header, uint32_t client);
+  void on_client_heartbeat(const std::string& rid, wire::Header& header,
+                           std::optional<uint32_t> client);
+  // Ends a client's session: its queued tasks are dropped, its running ones
+  // finish without a result.
+  void forget_client(uint32_t client, const std::string& why);
+  // Sends a RESULT message (frames[0] is overwritten with the client's
+  // routing id) and keeps it until the client confirms it.
+  void deliver(uint32_t client, wire::Frames& frames);
+  void deliver(uint32_t client, const wire::Header& header);
+  // Answers every task still open with STOPPED, before the controller exits.
+  void stop_tasks();
   void on_status(const std::string& client, const wire::Header& header);
   void on_engine_died(const wire::Header& header);
 
@@ -120,6 +133,7 @@ class Controller::Impl {
   void recycle(EngineRecord& engine, const std::string& reason);
   // Runs a started task again if it has retries left; true if it was requeued.
   bool retry(TaskRecord& record, const TaskKey& key);
+  void fail_orphaned_retries(Clock::time_point now);
   void check_timers(Clock::time_point now);
 
   // Tells the client its task ended without a result.
@@ -127,11 +141,14 @@ class Controller::Impl {
                  const std::string& message, const EngineRecord* engine = nullptr);
   bool refuse_hello(zmq::socket_t& socket, const std::string& rid, const wire::Header& header);
   void on_client_hello(const std::string& rid, const wire::Header& header, std::string_view role);
-  // The client that said HELLO on this connection, if it may submit tasks.
-  std::optional<uint32_t> submitting_client(const std::string& rid, uint64_t claimed_id);
+  // `client` (the session of this connection) if it may submit a task that
+  // names `claimed_id`; refuses the message otherwise.
+  std::optional<uint32_t> submitting_client(const std::string& rid, std::optional<uint32_t> client,
+                                            uint64_t claimed_id);
   void refuse(zmq::socket_t& socket, const std::string& rid, const std::string& type,
               const std::string& message);
   void send_header(zmq::socket_t& socket, const std::string& rid, const wire::Header& header);
+  void send_frames(zmq::socket_t& socket, wire::Frames& frames);
   bool secure() const { return keys_.has_value(); }
 
   const ControllerOptions options_;
@@ -146,6 +163,7 @@ class Controller::Impl {
   ClientTable client_table_;
   TaskTable tasks_;
   uint64_t tasks_done_ = 0, tasks_failed_ = 0;
+  Clock::time_point now_;  // of the loop turn
   Clock::time_point last_timer_check_;
 };
 
@@ -254,6 +272,7 @@ void Controller::Impl::write_connection_files() const {
 
 void Controller::Impl::run(const std::atomic<bool>& stop) {
   while (!stop) run_once(kTick);
+  stop_tasks();
   spdlog::info("controller stopping with {} tasks queued, {} done, {} failed", tasks_.queue_depth(),
                tasks_done_, tasks_failed_);
 }
@@ -264,6 +283,7 @@ void Controller::Impl::run_once(std::chrono::milliseconds wait) {
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) throw;
   }
+  now_ = Clock::now();
   // Handshakes wait for these answers; a peer's first message follows them.
   if (authenticator_) authenticator_->answer_pending();
   // Engines first: their results free the slots that queued tasks wait for.
@@ -306,15 +326,24 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
   }
   const std::string rid = routing_id(frames[0]);
   const std::string_view role = peer_role(frames[1]);
+  const std::optional<uint32_t> client = client_table_.by_routing_id(rid);
+  if (client) client_table_.at(*client).last_heard = now_;
   switch (header.type()) {
     case wire::HELLO:
       on_client_hello(rid, header, role);
       break;
     case wire::TASK:
-      if (auto client = submitting_client(rid, header.client())) on_submit(frames, header, *client);
+      if (auto submitter = submitting_client(rid, client, header.client())) {
+        ++client_table_.at(*submitter).tasks_received;
+        on_submit(frames, header, *submitter);
+      }
       break;
     case wire::ABORT:
-      if (auto client = submitting_client(rid, header.client())) on_abort(header, *client);
+      if (auto submitter = submitting_client(rid, client, header.client()))
+        on_abort(header, *submitter);
+      break;
+    case wire::BYE:
+      if (client) forget_client(*client, "it left");
       break;
     case wire::STATUS:
       on_status(rid, header);
@@ -329,9 +358,7 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
         on_engine_died(header);
       break;
     case wire::HEARTBEAT:
-      header.set_live_engines(static_cast<uint32_t>(registry_.live_count()));
-      header.set_instance(instance_);
-      send_header(clients_, rid, header);
+      on_client_heartbeat(rid, header, client);
       break;
     default:
       refuse(clients_, rid, "unexpected",
@@ -342,35 +369,56 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
 void Controller::Impl::on_client_hello(const std::string& rid, const wire::Header& header,
                                        std::string_view role) {
   if (refuse_hello(clients_, rid, header)) return;
-  // A supervisor only reports deaths and asks for status: it gets no
-  // client identity, so it cannot submit.
-  if (role != role_name(KeyRole::kSupervisor)) {
-    uint32_t index = 0;
-    switch (client_table_.hello(header.hello().client(), header.hello().token(), rid, index)) {
-      case ClientTable::Hello::kAccepted:
-        break;
-      case ClientTable::Hello::kNoId:
-        refuse(clients_, rid, "identity", "HELLO without a client id and token");
-        return;
-      case ClientTable::Hello::kIdTaken:
-        spdlog::warn("refused a client claiming the id {:016x} of another client",
-                     header.hello().client());
-        refuse(clients_, rid, "identity", "another client already uses this client id");
-        return;
-    }
-  }
   wire::Header welcome;
   welcome.set_type(wire::WELCOME);
   welcome.mutable_welcome()->set_heartbeat_ms(
       static_cast<uint32_t>(options_.heartbeat_interval.count()));
+  welcome.mutable_welcome()->set_max_message_bytes(options_.max_message_bytes);
   welcome.set_live_engines(static_cast<uint32_t>(registry_.live_count()));
   welcome.set_instance(instance_);
+  // A supervisor only reports deaths and asks for status: it gets no
+  // client identity, so it cannot submit.
+  if (role == role_name(KeyRole::kSupervisor)) {
+    send_header(clients_, rid, welcome);
+    return;
+  }
+  uint32_t index = 0;
+  switch (client_table_.hello(header.hello().client(), header.hello().token(), rid, index)) {
+    case ClientTable::Hello::kAccepted:
+      break;
+    case ClientTable::Hello::kResumed:
+      welcome.mutable_welcome()->set_resumed(true);
+      break;
+    case ClientTable::Hello::kNoId:
+      refuse(clients_, rid, "identity", "HELLO without a client id and token");
+      return;
+    case ClientTable::Hello::kIdTaken:
+      spdlog::warn("refused a client claiming the id {:016x} of another client",
+                   header.hello().client());
+      refuse(clients_, rid, "identity", "another client already uses this client id");
+      return;
+  }
+  ClientSession& session = client_table_.at(index);
+  session.last_heard = now_;
+  session.confirm(header.results_received());
+  welcome.set_tasks_received(session.tasks_received);
   send_header(clients_, rid, welcome);
+  if (welcome.welcome().resumed())
+    spdlog::info("client {:016x} reconnected: {} results sent again, {} of its tasks received",
+                 session.id, session.unconfirmed.size(), session.tasks_received);
+  // Results the old connection lost go again, in their order.
+  for (wire::Frames& result : session.unconfirmed) {
+    wire::Frames again;
+    again.reserve(result.size() + 1);
+    again.push_back(routing_frame(rid));
+    for (auto& frame : result) again.emplace_back().copy(frame);
+    send_frames(clients_, again);
+  }
 }
 
 std::optional<uint32_t> Controller::Impl::submitting_client(const std::string& rid,
+                                                            std::optional<uint32_t> client,
                                                             uint64_t claimed_id) {
-  const auto client = client_table_.by_routing_id(rid);
   if (!client) {
     refuse(clients_, rid, "identity", "say HELLO (with a client id and token) before submitting");
     return std::nullopt;
@@ -380,6 +428,70 @@ std::optional<uint32_t> Controller::Impl::submitting_client(const std::string& r
     return std::nullopt;
   }
   return client;
+}
+
+void Controller::Impl::on_client_heartbeat(const std::string& rid, wire::Header& header,
+                                           std::optional<uint32_t> client) {
+  header.set_live_engines(static_cast<uint32_t>(registry_.live_count()));
+  header.set_instance(instance_);
+  if (client) {
+    ClientSession& session = client_table_.at(*client);
+    session.confirm(header.results_received());
+    header.set_tasks_received(session.tasks_received);
+  }
+  send_header(clients_, rid, header);
+}
+
+void Controller::Impl::forget_client(uint32_t client, const std::string& why) {
+  std::vector<TaskKey> queued;
+  size_t running = 0;
+  tasks_.for_each([&](const TaskKey& key, TaskRecord& record) {
+    if (record.client != client || record.answered) return;
+    if (record.engine_id == 0) {
+      queued.push_back(key);
+    } else {
+      record.answered = true;  // it runs on; its result has nobody to go to
+      ++running;
+    }
+  });
+  for (const TaskKey& key : queued) tasks_.erase(key);
+  spdlog::info(
+      "client {:016x} forgotten ({}): {} queued tasks dropped, {} running ones finish "
+      "without a result",
+      client_table_.at(client).id, why, queued.size(), running);
+  client_table_.forget(client);
+}
+
+void Controller::Impl::deliver(uint32_t client, wire::Frames& frames) {
+  ClientSession& session = client_table_.at(client);
+  if (session.gone) return;
+  wire::Frames kept;
+  kept.reserve(frames.size() - 1);
+  for (size_t i = 1; i < frames.size(); ++i) kept.emplace_back().copy(frames[i]);
+  session.unconfirmed.push_back(std::move(kept));
+  ++session.results_sent;
+  frames[0] = routing_frame(session.routing_id);
+  send_frames(clients_, frames);
+}
+
+void Controller::Impl::deliver(uint32_t client, const wire::Header& header) {
+  wire::Frames frames;
+  frames.emplace_back();
+  frames.push_back(wire::pack(header));
+  deliver(client, frames);
+}
+
+void Controller::Impl::stop_tasks() {
+  size_t stopped = 0;
+  tasks_.for_each([&](const TaskKey& key, TaskRecord& record) {
+    if (record.answered) return;
+    fail_task(record, key, wire::STOPPED, "the cluster stopped before the task finished");
+    ++stopped;
+  });
+  // Let those answers leave before the socket closes.
+  clients_.set(zmq::sockopt::linger, static_cast<int>(kStopLinger.count()));
+  if (stopped)
+    spdlog::info("told clients of {} unfinished tasks that the cluster stopped", stopped);
 }
 
 void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& header,
@@ -405,7 +517,7 @@ void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& heade
       reply.set_task(header.task());
       reply.mutable_error()->set_expected(expected);
       reply.mutable_error()->set_actual(header.signature());
-      send_header(clients_, client_table_.at(record.client).routing_id, reply);
+      deliver(record.client, reply);
       tasks_failed_ += record.items;
       return;
     }
@@ -538,6 +650,7 @@ void Controller::Impl::on_engine_hello(const std::string& rid, const wire::Heade
   welcome.mutable_welcome()->set_engine_id(engine.id);
   welcome.mutable_welcome()->set_heartbeat_ms(
       static_cast<uint32_t>(options_.heartbeat_interval.count()));
+  welcome.mutable_welcome()->set_max_message_bytes(options_.max_message_bytes);
   send_header(engines_, rid, welcome);
   spdlog::info("engine {} registered: host {} pid {}, {} tasks offered; {} engines live", engine.id,
                engine.host, engine.pid, engine.offers.size(), registry_.live_count());
@@ -574,8 +687,7 @@ void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
     tasks_failed_ += failed;
     tasks_done_ += record->items - failed;
     // The engine's header and payload go to the client untouched.
-    frames[0] = routing_frame(client_table_.at(record->client).routing_id);
-    wire::send(clients_, frames);
+    deliver(record->client, frames);
   }
   tasks_.erase(key);
 }
@@ -671,6 +783,7 @@ bool Controller::Impl::retry(TaskRecord& record, const TaskKey& key) {
   ++record.attempt;
   record.engine_id = 0;
   record.started = false;
+  record.deadline = Clock::now() + options_.retry_engine_wait;
   wire::Header header;
   if (header.ParseFromString(record.header)) {
     header.set_attempt(record.attempt);
@@ -678,6 +791,25 @@ bool Controller::Impl::retry(TaskRecord& record, const TaskKey& key) {
   }
   tasks_.enqueue_front(key);
   return true;
+}
+
+// A task that has taken every engine down with it (each attempt a crash,
+// until the supervisor gave up restarting them) must not wait for ever.
+void Controller::Impl::fail_orphaned_retries(Clock::time_point now) {
+  std::vector<TaskKey> orphans;
+  tasks_.for_each([&](const TaskKey& key, TaskRecord& record) {
+    if (record.engine_id == 0 && !record.answered && record.attempt > 1 &&
+        record.deadline != Clock::time_point{} && now >= record.deadline)
+      orphans.push_back(key);
+  });
+  for (const TaskKey& key : orphans) {
+    TaskRecord& record = *tasks_.find(key);
+    fail_task(record, key, wire::ENGINE_LOST,
+              "the task's engine was lost on attempt " + std::to_string(record.attempt - 1) +
+                  " and no engine has been left to run it again for " +
+                  std::to_string(options_.retry_engine_wait.count()) + " ms");
+    tasks_.erase(key);
+  }
 }
 
 void Controller::Impl::recycle(EngineRecord& engine, const std::string& reason) {
@@ -689,6 +821,9 @@ void Controller::Impl::recycle(EngineRecord& engine, const std::string& reason) 
 }
 
 void Controller::Impl::check_timers(Clock::time_point now) {
+  if (registry_.live_count() == 0) fail_orphaned_retries(now);
+  for (uint32_t client : client_table_.silent_since(now - options_.client_timeout))
+    forget_client(client, "silent for " + std::to_string(options_.client_timeout.count()) + " ms");
   const auto silence = options_.heartbeat_interval * options_.heartbeat_misses;
   for (uint32_t id : registry_.silent_since(now - silence))
     engine_lost(*registry_.find(id), "no heartbeat for " + std::to_string(silence.count()) + " ms");
@@ -731,7 +866,7 @@ void Controller::Impl::fail_task(TaskRecord& record, const TaskKey& key, wire::S
     reply.set_engine_id(engine->id);
     reply.set_host(engine->host);
   }
-  send_header(clients_, client_table_.at(record.client).routing_id, reply);
+  deliver(record.client, reply);
   record.answered = true;
   tasks_failed_ += record.items;
 }
@@ -761,10 +896,14 @@ void Controller::Impl::send_header(zmq::socket_t& socket, const std::string& rid
   wire::Frames frames;
   frames.push_back(routing_frame(rid));
   frames.push_back(wire::pack(header));
+  send_frames(socket, frames);
+}
+
+void Controller::Impl::send_frames(zmq::socket_t& socket, wire::Frames& frames) {
   try {
     wire::send(socket, frames);
   } catch (const zmq::error_t& e) {
-    spdlog::debug("reply to a departed peer dropped: {}", e.what());
+    spdlog::debug("message to a departed peer dropped: {}", e.what());
   }
 }
 

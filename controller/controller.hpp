@@ -28,6 +28,13 @@ struct ControllerOptions {
   // A message larger than this (one frame, or all of a peer's frames in
   // flight) drops the sender's connection instead of filling memory.
   size_t max_message_bytes = size_t{1} << 30;
+  // A client silent this long is forgotten: its queued tasks are dropped,
+  // its running ones finish without a result. Clients beat every second.
+  std::chrono::milliseconds client_timeout{30'000};
+  // How long a task to be retried after its engine was lost waits while no
+  // engine at all is live (a supervisor restarting engines takes seconds)
+  // before it fails with EngineLost.
+  std::chrono::milliseconds retry_engine_wait{10'000};
   // How long a running task may ignore abort() before its engine is recycled.
   std::chrono::milliseconds cancel_grace{5000};
   // No CurveZMQ: anyone who reaches a port may submit tasks or pose as an

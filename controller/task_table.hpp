@@ -31,7 +31,9 @@ struct TaskRecord {
   bool answered = false;    // the client already got its outcome (timeout, abort)
   bool started = false;     // its engine said it began running it
   uint64_t ticket = 0;      // its current place in the queue (see TaskTable)
-  std::chrono::steady_clock::time_point deadline;  // while running with a timeout
+  // While running with a timeout: when it runs out. While queued for a
+  // retry: when to give up if no engine is left to run it.
+  std::chrono::steady_clock::time_point deadline;
 };
 
 class TaskTable {

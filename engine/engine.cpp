@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine/executor.hpp"
+#include "engine/exit_announcement.hpp"
 #include "herd/task.hpp"
 #include "proto/curve.hpp"
 #include "proto/wire.hpp"
@@ -53,7 +54,9 @@ class Session {
     socket_.set(zmq::sockopt::linger, 1000);  // let BYE and last results out
     socket_.set(zmq::sockopt::sndhwm, 0);
     socket_.set(zmq::sockopt::rcvhwm, 0);
-    socket_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(wire::kDefaultMaxMessageBytes));
+    // Only the controller can reach this socket, and it forwards nothing
+    // over its own --max-message-mb, which may exceed any default here.
+    socket_.set(zmq::sockopt::maxmsgsize, int64_t{-1});
     control_.set(zmq::sockopt::linger, 0);
     control_.set(zmq::sockopt::sndhwm, 0);
     control_.set(zmq::sockopt::rcvhwm, 0);
@@ -96,6 +99,7 @@ class Session {
     if (!executor_->stop(control_)) {
       spdlog::warn("engine {} leaves a running task behind", engine_id_);
       spdlog::shutdown();
+      announce_exit(exit_code_);
       std::_Exit(exit_code_);
     }
     return exit_code_;
@@ -113,7 +117,32 @@ class Session {
       return;
     }
     flush_started();  // a task's STARTED note always goes before its result
+    refuse_if_too_large(frames);
     wire::send(socket_, frames);
+  }
+
+  // A result the controller would not take (it would drop our connection
+  // and, with it, this healthy engine) becomes a failure naming its size.
+  void refuse_if_too_large(wire::Frames& frames) {
+    size_t bytes = 0;
+    for (const auto& frame : frames) bytes += frame.size();
+    wire::Header result;
+    if (bytes <= max_message_ || !wire::unpack(frames[0], result)) return;
+    wire::Header failure = wire::reply_to(result, wire::RESULT);
+    failure.set_status(wire::TOO_LARGE);
+    failure.set_task(result.task());
+    failure.set_engine_id(result.engine_id());
+    failure.set_host(result.host());
+    failure.set_started(result.started());
+    failure.set_finished(result.finished());
+    failure.mutable_error()->set_size(bytes);
+    failure.mutable_error()->set_limit(max_message_);
+    failure.mutable_error()->set_message("the task's result takes " + std::to_string(bytes) +
+                                         " bytes, more than the " + std::to_string(max_message_) +
+                                         " a message may have (herd controller --max-message-mb)");
+    spdlog::warn("engine {}: {}", engine_id_, failure.error().message());
+    frames.clear();
+    frames.push_back(wire::pack(failure));
   }
 
   void flush_started() {
@@ -145,17 +174,17 @@ class Session {
         spdlog::warn("engine {} recycled by the controller: {}", engine_id_,
                      header.error().message());
         spdlog::shutdown();
+        announce_exit(kRecycledExitCode);
         std::_Exit(kRecycledExitCode);
       case wire::WELCOME:
         if (!awaiting_welcome_) break;  // the answer to a HELLO said twice
         awaiting_welcome_ = false;
         if (header.welcome().heartbeat_ms() > 0)
           heartbeat_ = std::chrono::milliseconds(header.welcome().heartbeat_ms());
-        if (engine_id_ != header.welcome().engine_id()) {
-          engine_id_ = header.welcome().engine_id();
-          executor_->set_engine_id(engine_id_);
-          ::setenv("HERD_ENGINE_ID", std::to_string(engine_id_).c_str(), 1);
-        }
+        if (header.welcome().max_message_bytes() > 0)
+          max_message_ = header.welcome().max_message_bytes();
+        engine_id_ = header.welcome().engine_id();
+        executor_->set_engine_id(engine_id_);  // it sets HERD_ENGINE_ID between tasks
         spdlog::info("registered with {} as engine {}", options_.url, engine_id_);
         break;
       case wire::REFUSED:
@@ -256,7 +285,8 @@ class Session {
   const std::string host_;
   std::unique_ptr<Executor> executor_;
   std::unique_ptr<wire::ConnectionMonitor> monitor_;
-  bool awaiting_welcome_ = false;  // a HELLO is out and not yet answered
+  bool awaiting_welcome_ = false;                         // a HELLO is out and not yet answered
+  uint64_t max_message_ = wire::kDefaultMaxMessageBytes;  // the controller's, from its welcome
   uint64_t handshakes_seen_ = 0;
   Clock::time_point started_at_, last_hello_, last_warning_;
   wire::Header started_;  // STARTED notes not yet sent

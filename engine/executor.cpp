@@ -5,11 +5,16 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <spdlog/spdlog.h>
 #include <typeinfo>
+#include <utility>
 
 #include "herd/error.hpp"
 #include "herd/task.hpp"
@@ -46,29 +51,95 @@ void set_task_id_variable(const std::string& id) {
   variable[prefix + n] = '\0';
 }
 
+// HERD_ENGINE_ID. The id is known only after the controller's WELCOME, and
+// changes only when the engine registers again under a new id. The main
+// thread learns it, but setting the environment there raced with a running
+// task reading it (setenv may move the environment under getenv). So only
+// the task thread sets it, just before a task begins: no task of this
+// engine runs then, and a task sees the id it runs under. setenv is fine
+// here: it runs once per id, not once per task.
+void set_engine_id_variable(uint32_t id) {
+  static uint32_t current = 0;  // task thread only
+  if (id == 0 || id == current) return;
+  current = id;
+  ::setenv("HERD_ENGINE_ID", std::to_string(id).c_str(), 1);
+}
+
+// How often an idle task thread looks whether its Executor is gone; only
+// the destructor's error path waits this long.
+constexpr auto kClosingPoll = std::chrono::milliseconds(200);
+
 }  // namespace
 
+class Executor::Core {
+ public:
+  explicit Core(std::string host) : host_(std::move(host)) {}
+
+  void loop(zmq::socket_t& pair);
+  // False if the task was cancelled before it began: it must not run.
+  bool begin(const wire::Header& in);
+  void cancel(uint64_t client, uint64_t seq);
+  wire::Frames execute(const wire::Header& in, wire::Frames& task);
+
+  std::atomic<uint32_t> engine_id_{0};
+  std::atomic<bool> busy_{false};
+  // The Executor is stopping or gone: begin nothing more, send nothing more.
+  std::atomic<bool> closing_{false};
+
+ private:
+  using Key = std::pair<uint64_t, uint64_t>;
+  // Receives one message into `task`; false if there was none (a timeout or
+  // a signal). Throws zmq::error_t, ETERM when the context ends.
+  static bool receive(zmq::socket_t& pair, wire::Frames& task);
+  // The registry's entry for `name`; an entry without a function if unknown.
+  const detail::TaskEntry& lookup(const std::string& name);
+  // Calls the task once; the failure, if it threw.
+  static std::optional<wire::ItemFailure> call(const detail::TaskEntry& entry,
+                                               const std::vector<Bytes>& args, Bytes& result);
+  Bytes run_chunk(const detail::TaskEntry& entry, const std::vector<Bytes>& columns,
+                  uint32_t items, wire::Header& out);
+
+  const std::string host_;
+  std::atomic<bool> cancel_flag_{false};  // the running task's
+  std::mutex cancel_mutex_;
+  Key current_{0, 0};             // the running task; guarded by cancel_mutex_
+  std::set<Key> cancelled_;       // aborted before they began; guarded by cancel_mutex_
+  detail::TaskEntry last_entry_;  // task thread only
+};
+
 Executor::Executor(zmq::context_t& context, std::string endpoint, std::string host)
-    : context_(context), endpoint_(std::move(endpoint)), host_(std::move(host)) {
+    : core_(std::make_shared<Core>(std::move(host))) {
   // Connected before the constructor returns: a PAIR with no peer yet turns
   // away the engine's non-blocking send (EAGAIN), and tasks handed over
   // before the thread got going were lost, the controller waiting on them
-  // forever. The thread takes the socket over.
-  zmq::socket_t pair(context_, zmq::socket_type::pair);
+  // forever. The thread takes the socket over, and a share of the core, so
+  // that a thread detached by ~Executor never uses freed memory.
+  zmq::socket_t pair(context, zmq::socket_type::pair);
   pair.set(zmq::sockopt::linger, 0);
-  pair.connect(endpoint_);
-  thread_ = std::thread([this, pair = std::move(pair)]() mutable { loop(pair); });
+  pair.set(zmq::sockopt::rcvtimeo, static_cast<int>(kClosingPoll.count()));
+  pair.connect(endpoint);
+  thread_ = std::thread([core = core_, pair = std::move(pair)]() mutable { core->loop(pair); });
 }
 
-Executor::~Executor() {
-  if (thread_.joinable()) thread_.detach();
-}
+Executor::~Executor() { finish(); }
+
+void Executor::set_engine_id(uint32_t id) { core_->engine_id_ = id; }
+
+bool Executor::busy() const { return core_->busy_; }
 
 bool Executor::stop(zmq::socket_t& control) {
   zmq::message_t empty;
   (void)control.send(empty, zmq::send_flags::dontwait);  // an empty frame means "stop"
+  return finish();
+}
+
+bool Executor::finish() {
   if (!thread_.joinable()) return true;
-  if (busy_) {
+  // With busy_, the thread's half of a handshake: it marks itself busy, then
+  // looks at closing_; we set closing_, then look at busy_. One of us sees
+  // the other, so a task never begins behind a join.
+  core_->closing_ = true;
+  if (core_->busy_) {
     thread_.detach();
     return false;
   }
@@ -76,52 +147,79 @@ bool Executor::stop(zmq::socket_t& control) {
   return true;
 }
 
-void Executor::loop(zmq::socket_t& pair) {
+wire::Frames Executor::run(wire::Frames& task) {
+  wire::Header in;
+  if (task.empty() || !wire::unpack(task[0], in)) {
+    spdlog::warn("task message with a malformed header dropped");
+    return {};
+  }
+  return core_->execute(in, task);
+}
+
+void Executor::cancel(uint64_t client, uint64_t seq) { core_->cancel(client, seq); }
+
+bool Executor::Core::receive(zmq::socket_t& pair, wire::Frames& task) {
+  task.clear();
+  zmq::message_t frame;
+  try {
+    if (!pair.recv(frame, zmq::recv_flags::none)) return false;
+  } catch (const zmq::error_t& e) {
+    // A signal (SIGTERM, SIGHUP, a task's timer) may land on this thread
+    // while it waits: the exception would end the thread and the process.
+    if (e.num() == EINTR) return false;
+    throw;
+  }
+  bool more = frame.more();
+  task.push_back(std::move(frame));
+  while (more) {  // the rest of a message arrives with its first frame
+    zmq::message_t next;
+    (void)pair.recv(next, zmq::recv_flags::none);
+    more = next.more();
+    task.push_back(std::move(next));
+  }
+  return true;
+}
+
+void Executor::Core::loop(zmq::socket_t& pair) {
   wire::Frames task;
   for (;;) {
-    task.clear();
-    zmq::message_t frame;
     try {
-      if (!pair.recv(frame, zmq::recv_flags::none)) continue;
+      if (!receive(pair, task)) {
+        if (closing_) return;
+        continue;
+      }
     } catch (const zmq::error_t& e) {
-      // A signal (SIGTERM, SIGHUP, a task's timer) may land on this thread
-      // while it waits: the exception would end the thread and the process.
-      if (e.num() == EINTR) continue;
+      if (e.num() == ETERM) return;  // the engine is going
       throw;
     }
-    if (frame.size() == 0 && !frame.more()) return;
-    bool more = frame.more();
-    task.push_back(std::move(frame));
-    while (more) {
-      zmq::message_t next;
-      (void)pair.recv(next, zmq::recv_flags::none);
-      more = next.more();
-      task.push_back(std::move(next));
-    }
+    if (task.size() == 1 && task[0].size() == 0) return;  // "stop"
     wire::Header in;
     if (!wire::unpack(task[0], in)) {
       spdlog::warn("task message with a malformed header dropped");
       continue;
     }
+    busy_ = true;
+    if (closing_) return;  // see Executor::finish
     wire::Frames result;
     if (begin(in)) {
       // The controller learns that the task started, so that if this engine
       // dies, tasks that never began run elsewhere without using an attempt.
       wire::Frames note = started_note(in.client(), in.seq());
       wire::send(pair, note);
-      busy_ = true;
       result = execute(in, task);
-      busy_ = false;
     } else {
       wire::Header out = wire::reply_to(in, wire::RESULT);
       set_error(out, wire::ABORTED, "herd::TaskAborted", "task aborted before it began");
       result.push_back(wire::pack(out));
     }
+    busy_ = false;
+    // Nobody reads results any more: the main thread has left.
+    if (closing_) return;
     if (!result.empty()) wire::send(pair, result);
   }
 }
 
-const detail::TaskEntry& Executor::lookup(const std::string& name) {
+const detail::TaskEntry& Executor::Core::lookup(const std::string& name) {
   // Tasks are never unregistered, so the last entry stays valid; most runs
   // are of the same task as the one before.
   if (last_entry_.name != name || !last_entry_.function) {
@@ -150,29 +248,20 @@ bool parse_started_note(const wire::Frames& frames, uint64_t& client, uint64_t& 
   return true;
 }
 
-bool Executor::begin(const wire::Header& in) {
+bool Executor::Core::begin(const wire::Header& in) {
   std::lock_guard lock(cancel_mutex_);
   current_ = {in.client(), in.seq()};
   cancel_flag_ = false;
   return cancelled_.erase(current_) == 0;
 }
 
-void Executor::cancel(uint64_t client, uint64_t seq) {
+void Executor::Core::cancel(uint64_t client, uint64_t seq) {
   std::lock_guard lock(cancel_mutex_);
   if (current_ == Key{client, seq}) cancel_flag_ = true;  // running, or just finished: harmless
   else cancelled_.insert({client, seq});
 }
 
-wire::Frames Executor::run(wire::Frames& task) {
-  wire::Header in;
-  if (task.empty() || !wire::unpack(task[0], in)) {
-    spdlog::warn("task message with a malformed header dropped");
-    return {};
-  }
-  return execute(in, task);
-}
-
-wire::Frames Executor::execute(const wire::Header& in, wire::Frames& task) {
+wire::Frames Executor::Core::execute(const wire::Header& in, wire::Frames& task) {
   wire::Header out = wire::reply_to(in, wire::RESULT);
   out.set_engine_id(engine_id_);
   out.set_host(host_);
@@ -192,6 +281,7 @@ wire::Frames Executor::execute(const wire::Header& in, wire::Frames& task) {
     const std::string id = wire::task_id(in.client(), in.seq());
     detail::TaskContextScope context({id, engine_id_, in.attempt(), &cancel_flag_});
     set_task_id_variable(id);
+    set_engine_id_variable(engine_id_);
     spdlog::debug("running task {} '{}' (attempt {}, {} items)", id, in.task(), in.attempt(),
                   in.items());
     std::vector<Bytes> args;
@@ -214,7 +304,7 @@ wire::Frames Executor::execute(const wire::Header& in, wire::Frames& task) {
   return reply;
 }
 
-std::optional<wire::ItemFailure> Executor::call(const detail::TaskEntry& entry,
+std::optional<wire::ItemFailure> Executor::Core::call(const detail::TaskEntry& entry,
                                                 const std::vector<Bytes>& args, Bytes& result) {
   wire::ItemFailure failure;
   auto fail = [&](wire::Status status, std::string type, std::string message) {
@@ -239,7 +329,7 @@ std::optional<wire::ItemFailure> Executor::call(const detail::TaskEntry& entry,
 }
 
 // Runs every item of a chunk; one packed result frame, failures in the header.
-Bytes Executor::run_chunk(const detail::TaskEntry& entry, const std::vector<Bytes>& columns,
+Bytes Executor::Core::run_chunk(const detail::TaskEntry& entry, const std::vector<Bytes>& columns,
                           uint32_t items, wire::Header& out) {
   // Each item reads a length from every column, so the frames bound a chunk;
   // with no columns nothing would: 2^32 items would spin and pile up failures.

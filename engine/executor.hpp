@@ -5,17 +5,10 @@
 // task does ends the thread.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
-#include <mutex>
-#include <optional>
-#include <set>
-#include <utility>
 #include <thread>
-#include <vector>
-
-#include "herd/task.hpp"
 
 #include "proto/wire.hpp"
 
@@ -25,17 +18,23 @@ class Executor {
  public:
   // `endpoint` is an inproc address the caller's PAIR socket has bound.
   Executor(zmq::context_t& context, std::string endpoint, std::string host);
+  // Ends the thread if stop() did not: at once if it is idle. A running task
+  // cannot be stopped: the thread is then detached; it keeps what it uses
+  // alive (the core is shared), drops the task's result and ends after it.
+  // The caller's ZeroMQ context cannot be terminated before that.
   ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
-  void set_engine_id(uint32_t id) { engine_id_ = id; }
-  bool busy() const { return busy_; }
+  // The engine id tasks see, in herd::this_task() and in HERD_ENGINE_ID
+  // (which the task thread sets itself, between tasks: see executor.cpp).
+  void set_engine_id(uint32_t id);
+  bool busy() const;
   // Asks the thread to finish, through `control` (the caller's end of the
   // PAIR), and joins it if it is idle. Returns false if a task is running:
   // the thread is then detached, since a C++ thread cannot be stopped, and
   // the caller must end the process without tearing down the ZeroMQ context
-  // (which would wait for the task).
+  // (which would wait for the task). Tasks not yet begun never begin.
   bool stop(zmq::socket_t& control);
 
   // Runs one task message (header, then arguments) and returns its result message.
@@ -45,29 +44,12 @@ class Executor {
   void cancel(uint64_t client, uint64_t seq);
 
  private:
-  using Key = std::pair<uint64_t, uint64_t>;
-  void loop(zmq::socket_t& pair);
-  // False if the task was cancelled before it began: it must not run.
-  bool begin(const wire::Header& in);
-  // The registry's entry for `name`; an entry without a function if unknown.
-  const detail::TaskEntry& lookup(const std::string& name);
-  wire::Frames execute(const wire::Header& in, wire::Frames& task);
-  // Calls the task once; the failure, if it threw.
-  static std::optional<wire::ItemFailure> call(const detail::TaskEntry& entry,
-                                               const std::vector<Bytes>& args, Bytes& result);
-  Bytes run_chunk(const detail::TaskEntry& entry, const std::vector<Bytes>& columns,
-                  uint32_t items, wire::Header& out);
+  class Core;  // everything the thread uses; owned by the thread as well
 
-  zmq::context_t& context_;
-  const std::string endpoint_;
-  const std::string host_;
-  std::atomic<uint32_t> engine_id_{0};
-  std::atomic<bool> busy_{false};
-  std::atomic<bool> cancel_flag_{false};  // the running task's
-  std::mutex cancel_mutex_;
-  Key current_{0, 0};        // the running task; guarded by cancel_mutex_
-  std::set<Key> cancelled_;  // aborted before they began; guarded by cancel_mutex_
-  detail::TaskEntry last_entry_;  // executor thread only
+  // Ends the thread: joined if idle, else detached (it ends after its task).
+  bool finish();
+
+  std::shared_ptr<Core> core_;
   std::thread thread_;
 };
 

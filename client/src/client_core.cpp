@@ -10,6 +10,7 @@
 #include <random>
 
 #include "herd/error.hpp"
+#include "proto/address.hpp"
 
 namespace herd::detail {
 
@@ -23,6 +24,14 @@ constexpr size_t kMaxReceivesPerTurn = 4096;
 constexpr double kChunkSeconds = 0.005;
 constexpr size_t kMaxChunkItems = 16384;
 constexpr size_t kMaxChunkBytes = size_t{16} << 20;
+// The controller keeps each result until we confirm it: confirm at least
+// this often (results, bytes), besides every heartbeat.
+constexpr uint64_t kConfirmEvery = 512;
+constexpr size_t kConfirmBytes = size_t{16} << 20;
+// How long a HELLO on a working connection may go unanswered before it is
+// said again, and how long a BYE may take to leave.
+constexpr auto kHelloRetry = std::chrono::milliseconds(1000);
+constexpr int kByeLingerMs = 200;
 
 uint64_t random_key() {
   std::random_device rd;
@@ -73,6 +82,10 @@ std::exception_ptr error_from(wire::Status status, const wire::ErrorInfo& e,
       return std::make_exception_ptr(EngineLost(e.message(), origin));
     case wire::TIMEOUT:
       return std::make_exception_ptr(TimeoutError(e.message()));
+    case wire::TOO_LARGE:
+      return std::make_exception_ptr(TaskTooLarge(e.message(), e.size(), e.limit()));
+    case wire::STOPPED:
+      return std::make_exception_ptr(ConnectionError(e.message()));
     case wire::ABORTED:
       return std::make_exception_ptr(TaskAborted(e.message()));
     default:
@@ -115,9 +128,14 @@ ClientCore::ClientCore(ConnectionInfo info, ClientOptions options)
       context_(1),
       socket_(context_, zmq::socket_type::dealer),
       cause_("no answer from " + info_.url) {
+  wire::check_connect_address(info_.url);
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::sndhwm, 0);
   socket_.set(zmq::sockopt::rcvhwm, 0);
+  // Nothing waits in a pipe for a connection that may never come back: a
+  // message sent while there is no connection fails at once, and the send
+  // log sends it again after the next welcome.
+  socket_.set(zmq::sockopt::immediate, 1);
   try {
     wire::set_curve_client(socket_, info_.curve);
     monitor_ = std::make_unique<wire::ConnectionMonitor>(context_, socket_, info_.url,
@@ -147,6 +165,11 @@ void ClientCore::stop() {
   (void)!::write(doorbell_, &one, sizeof one);
   if (io_thread_.joinable()) io_thread_.join();
   fail_everything("client closed");
+  // Tell the controller, so it drops what we left queued at once.
+  if (ever_welcomed_) {
+    send_control(wire::BYE);
+    socket_.set(zmq::sockopt::linger, kByeLingerMs);
+  }
   monitor_.reset();
   socket_.close();
 }
@@ -245,7 +268,6 @@ void ClientCore::post(Work work) {
 // ---- the I/O thread ------------------------------------------------------------
 
 void ClientCore::run() {
-  send_hello();
   std::vector<zmq::pollitem_t> items = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
                                         {nullptr, doorbell_, ZMQ_POLLIN, 0},
                                         {monitor_->events().handle(), 0, ZMQ_POLLIN, 0}};
@@ -261,10 +283,20 @@ void ClientCore::run() {
       if (items[2].revents & ZMQ_POLLIN) on_connection_event();
       for (size_t i = 0; i < kMaxReceivesPerTurn && wire::receive(socket_, frames); ++i)
         on_message(frames);
+      confirm_results(false);
       pump();
       on_timer();
     } catch (const std::exception& e) {
-      spdlog::error("herd client I/O: {}", e.what());
+      // Carrying on could leave results that never complete, or spin on a
+      // persistent error: fail everything, loudly, and take no more work.
+      const std::string why = std::string("the herd client's I/O thread failed: ") + e.what();
+      spdlog::error("{}", why);
+      {
+        std::lock_guard lock(inbox_mutex_);
+        refused_ = why;
+      }
+      fail_everything(why);
+      return;
     }
   }
 }
@@ -275,7 +307,13 @@ void ClientCore::drain_inbox() {
     std::lock_guard lock(inbox_mutex_);
     batch.swap(inbox_);
   }
-  for (auto& work : batch) accept(std::move(work));
+  for (auto& work : batch) {
+    try {
+      accept(std::move(work));
+    } catch (const std::exception& e) {
+      fail_work(work, std::string("cannot submit: ") + e.what());
+    }
+  }
 }
 
 void ClientCore::accept(Work&& work) {
@@ -324,12 +362,25 @@ void ClientCore::pump() {
 }
 
 void ClientCore::send_single(Work& work) {
-  wire::Header header;
   const size_t bytes = frames_bytes(work.frames);
+  if (bytes > max_message_) {
+    work.result->fail(too_large(bytes), {});
+    return;
+  }
+  wire::Header header;
   const uint64_t seq = wire::unpack(work.frames[0], header) ? header.seq() : 0;
   in_flight_.emplace(seq, InFlight{std::move(work.result), nullptr, 0, 1, bytes});
   bytes_in_flight_ += bytes;
-  send_now(work.frames);
+  send_task(work.frames);
+}
+
+std::exception_ptr ClientCore::too_large(size_t bytes) const {
+  return std::make_exception_ptr(TaskTooLarge(
+      "the task's arguments take " + std::to_string(bytes) + " bytes, more than the " +
+          std::to_string(max_message_) +
+          " a message may have (herd controller --max-message-mb); pass large data another way, "
+          "or split it",
+      bytes, max_message_));
 }
 
 size_t ClientCore::next_chunk_size(const MapJob& job) const {
@@ -350,6 +401,13 @@ size_t ClientCore::next_chunk_size(const MapJob& job) const {
 
 void ClientCore::send_chunk(MapJob& job, const std::shared_ptr<MapJob>& owner) {
   const size_t first = job.next, count = next_chunk_size(job);
+  size_t bytes = 0;
+  for (const auto& offsets : job.args.offsets) bytes += offsets[first + count] - offsets[first];
+  if (bytes > max_message_) {  // one item alone (chunks shrink to one before this)
+    job.state->fail_range(first, count, too_large(bytes), {});
+    job.next += count;
+    return;
+  }
   const uint64_t seq = next_seq_++;
   job.header.set_seq(seq);
   job.header.set_items(static_cast<uint32_t>(count));
@@ -357,24 +415,56 @@ void ClientCore::send_chunk(MapJob& job, const std::shared_ptr<MapJob>& owner) {
   wire::Frames frames;
   frames.reserve(1 + job.args.columns.size());
   frames.push_back(wire::pack(job.header));
-  size_t bytes = 0;
   for (size_t c = 0; c < job.args.columns.size(); ++c) {
     const auto& offsets = job.args.offsets[c];
     const size_t begin = offsets[first], end = offsets[first + count];
     frames.push_back(wire::to_message(job.args.columns[c].slice(begin, end - begin)));
-    bytes += end - begin;
   }
   in_flight_.emplace(seq, InFlight{job.state, owner, first, count, bytes});
   bytes_in_flight_ += bytes;
   job.next += count;
   ++job.in_flight;
+  send_task(frames);
+}
+
+void ClientCore::send_task(wire::Frames& frames) {
+  wire::Frames kept;
+  kept.reserve(frames.size());
+  for (auto& frame : frames) kept.emplace_back().copy(frame);
+  send_log_.push_back(std::move(kept));
+  ++tasks_sent_;
   send_now(frames);
 }
 
 void ClientCore::send_now(wire::Frames& frames) {
-  // The socket's high-water mark is unlimited, so a send only fails if the
-  // socket itself is broken; that surfaces as the controller falling silent.
-  if (!wire::send(socket_, frames)) spdlog::warn("herd client: message to {} not sent", url());
+  // Without a connection the message is dropped (ZMQ_IMMEDIATE): a task
+  // goes again from the send log after the next welcome, a control message
+  // is repeated by its timer.
+  (void)wire::send(socket_, frames);
+}
+
+// The controller has `received` of our TASK messages in all: keep the rest,
+// and send them again when asked to.
+void ClientCore::trim_send_log(uint64_t received) {
+  while (!send_log_.empty() && tasks_sent_ - send_log_.size() < received) send_log_.pop_front();
+}
+
+void ClientCore::resend_log() {
+  for (auto& logged : send_log_) {
+    wire::Frames again;
+    again.reserve(logged.size());
+    for (auto& frame : logged) again.emplace_back().copy(frame);
+    send_now(again);
+  }
+}
+
+void ClientCore::confirm_results(bool always) {
+  const uint64_t unconfirmed = results_received_ - results_confirmed_;
+  if (!welcomed_ || (!always && unconfirmed < kConfirmEvery && result_bytes_ < kConfirmBytes))
+    return;
+  results_confirmed_ = results_received_;
+  result_bytes_ = 0;
+  send_control(wire::HEARTBEAT);
 }
 
 void ClientCore::on_message(wire::Frames& frames) {
@@ -386,14 +476,7 @@ void ClientCore::on_message(wire::Frames& frames) {
   last_heard_ = Clock::now();
   switch (header.type()) {
     case wire::WELCOME:
-      check_instance(header);
-      live_engines_ = header.live_engines();
-      if (!welcomed_) {
-        welcomed_ = true;
-        set_cause("");
-        for (auto& f : held_controls_) send_now(f);
-        held_controls_.clear();
-      }
+      on_welcome(header);
       break;
     case wire::REFUSED: {
       const std::string why =
@@ -406,6 +489,8 @@ void ClientCore::on_message(wire::Frames& frames) {
       break;
     }
     case wire::RESULT:
+      ++results_received_;
+      result_bytes_ += frames_bytes(frames);
       on_result(header, frames);
       break;
     case wire::STATUS_REPLY:
@@ -414,6 +499,7 @@ void ClientCore::on_message(wire::Frames& frames) {
     case wire::HEARTBEAT:
       check_instance(header);
       live_engines_ = header.live_engines();
+      trim_send_log(header.tasks_received());
       break;
     default:
       spdlog::debug("herd client: unexpected message type {}", static_cast<int>(header.type()));
@@ -510,20 +596,44 @@ void ClientCore::on_abort(const std::shared_ptr<ResultState>& state) {
   }
 }
 
+void ClientCore::on_welcome(const wire::Header& header) {
+  live_engines_ = header.live_engines();
+  if (header.welcome().max_message_bytes() > 0) max_message_ = header.welcome().max_message_bytes();
+  if (header.welcome().resumed()) {
+    // The same session on a new connection: what it lost goes again.
+    trim_send_log(header.tasks_received());
+    resend_log();
+  } else if (ever_welcomed_) {
+    lose_session("the controller at " + url() +
+                 " no longer knew this client (it restarted, or forgot the client after a long "
+                 "silence) and lost the tasks in flight; submit them again");
+  }
+  controller_instance_ = header.instance();
+  if (welcomed_) return;
+  welcomed_ = ever_welcomed_ = true;
+  set_cause("");
+  for (auto& f : held_controls_) send_now(f);
+  held_controls_.clear();
+}
+
 // A different controller answers at the same address: the old one died
 // with our tasks, and the new one will never send their results.
 void ClientCore::check_instance(const wire::Header& header) {
-  const uint64_t instance = header.instance();
-  if (controller_instance_ != 0 && instance != controller_instance_ && !in_flight_.empty()) {
-    const std::string why =
-        "the controller at " + url() + " restarted and lost the tasks in flight; submit them again";
-    for (auto& [seq, task] : in_flight_)
-      task.state->fail_range(task.first, task.count, connection_error(why), {});
-    in_flight_.clear();
-    bytes_in_flight_ = 0;
-    for (auto& job : jobs_) job->in_flight = 0;
-  }
-  controller_instance_ = instance;
+  if (controller_instance_ != 0 && header.instance() != controller_instance_)
+    lose_session("the controller at " + url() +
+                 " restarted and lost the tasks in flight; submit them again");
+  controller_instance_ = header.instance();
+}
+
+void ClientCore::lose_session(const std::string& why) {
+  for (auto& [seq, task] : in_flight_)
+    task.state->fail_range(task.first, task.count, connection_error(why), {});
+  in_flight_.clear();
+  bytes_in_flight_ = 0;
+  for (auto& job : jobs_) job->in_flight = 0;
+  send_log_.clear();
+  tasks_sent_ = 0;
+  results_received_ = results_confirmed_ = 0;
 }
 
 void ClientCore::on_connection_event() {
@@ -532,10 +642,13 @@ void ClientCore::on_connection_event() {
   // controller) gets a HELLO of its own, so the controller sends our
   // results to it and not to the old one.
   if (monitor_->handshakes() > handshakes_seen_) {
-    if (handshakes_seen_ > 0) send_hello();
     handshakes_seen_ = monitor_->handshakes();
+    welcomed_ = false;  // hold submissions until this connection is welcomed
+    send_hello();
+  } else if (monitor_->state() != wire::ConnectionMonitor::State::kUp) {
+    welcomed_ = false;  // the connection is gone: hold submissions meanwhile
   }
-  if (welcomed_) return;
+  if (ever_welcomed_) return;
   set_cause(unreachable_cause());
   const bool gone =
       monitor_->state() == wire::ConnectionMonitor::State::kRefused && controller_exited(info_);
@@ -568,24 +681,34 @@ void ClientCore::on_timer() {
   const auto now = Clock::now();
   if (now - last_beat_ >= kHeartbeat) {
     last_beat_ = now;
-    if (welcomed_) send_control(wire::HEARTBEAT);
+    if (welcomed_) confirm_results(true);
   }
-  if (!welcomed_) {
+  const bool up = monitor_->state() == wire::ConnectionMonitor::State::kUp;
+  if (!welcomed_ && up && now - last_hello_ >= kHelloRetry) send_hello();
+  if (!ever_welcomed_) {
     // Before the first welcome nothing is known to work: fail fast and say why.
     if (waiting() && now - waiting_since_ > options_.connect_timeout)
       fail_everything(unreachable_cause());
     return;
   }
-  if (waiting() && now - std::max(last_heard_, waiting_since_) > options_.connection_timeout) {
-    fail_everything("no answer from the controller at " + url() + " for " +
-                    std::to_string(options_.connection_timeout.count()) +
-                    " ms: is the cluster running? (herd status)");
+  // After it, silence fails what the controller holds; what waits to be
+  // sent goes on waiting for a controller to come back.
+  const bool pending = !in_flight_.empty() || !status_waiters_.empty();
+  if (pending && now - std::max(last_heard_, waiting_since_) > options_.connection_timeout) {
+    const std::string why = "no answer from the controller at " + url() + " for " +
+                            std::to_string(options_.connection_timeout.count()) +
+                            " ms: is the cluster running? (herd status)";
+    lose_session(why);
+    for (auto& [id, promise] : status_waiters_) promise->set_exception(connection_error(why));
+    status_waiters_.clear();
   }
 }
 
 void ClientCore::send_hello() {
+  last_hello_ = Clock::now();
   wire::Header header;
   header.set_type(wire::HELLO);
+  header.set_results_received(results_received_);
   header.mutable_hello()->set_version(wire::kProtocolVersion);
   header.mutable_hello()->set_role(wire::CLIENT);
   header.mutable_hello()->set_pid(::getpid());
@@ -600,6 +723,7 @@ void ClientCore::send_control(wire::Type type, uint64_t request) {
   wire::Header header;
   header.set_type(type);
   header.set_request(request);
+  header.set_results_received(results_received_);
   wire::Frames frames;
   frames.push_back(wire::pack(header));
   send_now(frames);

@@ -83,7 +83,19 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void send_single(Work& work);
   void send_chunk(MapJob& job, const std::shared_ptr<MapJob>& owner);
   size_t next_chunk_size(const MapJob& job) const;
+  // Sends a TASK message and keeps it in the send log until the controller
+  // says it has it.
+  void send_task(wire::Frames& frames);
   void send_now(wire::Frames& frames);
+  void trim_send_log(uint64_t received);
+  void resend_log();
+  // Tells the controller how many results arrived (`always`, or once enough
+  // did), so it can let go of them.
+  void confirm_results(bool always);
+  std::exception_ptr too_large(size_t bytes) const;
+  void on_welcome(const wire::Header& header);
+  // The controller lost our session: fail what was in flight.
+  void lose_session(const std::string& why);
   void on_message(wire::Frames& frames);
   void on_result(const wire::Header& header, wire::Frames& frames);
   void adapt_chunk(MapJob& job, const wire::Header& header, size_t count);
@@ -129,9 +141,16 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   size_t bytes_in_flight_ = 0;
   uint32_t live_engines_ = 1;
   uint64_t controller_instance_ = 0;
-  bool welcomed_ = false;
+  bool welcomed_ = false;       // on the current connection: submissions may go
+  bool ever_welcomed_ = false;  // connect_timeout applies until then, connection_timeout after
   uint64_t handshakes_seen_ = 0;
-  std::chrono::steady_clock::time_point last_heard_, waiting_since_, last_beat_;
+  uint64_t max_message_ = wire::kDefaultMaxMessageBytes;  // from the welcome
+  // The session's counts (see Header.results_received, tasks_received).
+  std::deque<wire::Frames> send_log_;  // TASK messages the controller may not have yet
+  uint64_t tasks_sent_ = 0;
+  uint64_t results_received_ = 0, results_confirmed_ = 0;
+  size_t result_bytes_ = 0;  // received since the last confirmation
+  std::chrono::steady_clock::time_point last_heard_, waiting_since_, last_beat_, last_hello_;
 };
 
 }  // namespace herd::detail

@@ -35,7 +35,7 @@ TEST(ClientTableTest, TheSameTokenFromANewConnectionIsTheSameClientMoved) {
   ClientTable table;
   uint32_t first = 0, again = 0;
   ASSERT_EQ(table.hello(7, "secret", "rid-a", first), ClientTable::Hello::kAccepted);
-  ASSERT_EQ(table.hello(7, "secret", "rid-b", again), ClientTable::Hello::kAccepted);
+  ASSERT_EQ(table.hello(7, "secret", "rid-b", again), ClientTable::Hello::kResumed);
   EXPECT_EQ(first, again);
   EXPECT_EQ(table.at(first).routing_id, "rid-b");  // results now go to the new connection
   EXPECT_FALSE(table.by_routing_id("rid-a").has_value());
@@ -57,6 +57,36 @@ TEST(ClientTableTest, AHelloWithoutIdOrTokenIsRefused) {
   EXPECT_EQ(table.hello(0, "secret", "rid-a", index), ClientTable::Hello::kNoId);
   EXPECT_EQ(table.hello(7, "", "rid-a", index), ClientTable::Hello::kNoId);
   EXPECT_FALSE(table.by_routing_id("rid-a").has_value());
+}
+
+TEST(ClientTableTest, ResultsAreKeptUntilTheClientsCountCoversThem) {
+  herd::controller::ClientSession session;
+  for (int i = 0; i < 5; ++i) {
+    session.unconfirmed.emplace_back();
+    ++session.results_sent;
+  }
+  session.confirm(2);  // it has the first two
+  EXPECT_EQ(session.unconfirmed.size(), 3u);
+  session.confirm(2);  // an old count changes nothing
+  EXPECT_EQ(session.unconfirmed.size(), 3u);
+  session.confirm(5);
+  EXPECT_TRUE(session.unconfirmed.empty());
+}
+
+TEST(ClientTableTest, AForgottenClientIsGoneAndItsIdFreeForANewSession) {
+  ClientTable table;
+  uint32_t first = 0, again = 0;
+  ASSERT_EQ(table.hello(7, "secret", "rid-a", first), ClientTable::Hello::kAccepted);
+  table.at(first).last_heard = Clock::now() - std::chrono::seconds(60);
+  const auto silent = table.silent_since(Clock::now() - std::chrono::seconds(30));
+  ASSERT_EQ(silent.size(), 1u);
+  table.forget(silent.front());
+  EXPECT_TRUE(table.at(first).gone);
+  EXPECT_FALSE(table.by_routing_id("rid-a").has_value());
+  EXPECT_TRUE(table.silent_since(Clock::now()).empty());
+  // It comes back: a new session, not the old one resumed.
+  EXPECT_EQ(table.hello(7, "secret", "rid-b", again), ClientTable::Hello::kAccepted);
+  EXPECT_NE(again, first);
 }
 
 // ---- engines saying HELLO again -------------------------------------------------

@@ -61,6 +61,16 @@ int crash_engine(std::string path) {
   return 0;
 }
 
+int end_engine(std::string path, std::string how, int code) {
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() << "\n";
+  std::rename(tmp.c_str(), path.c_str());
+  if (how == "_exit") ::_exit(code);
+  if (how == "quick_exit") std::quick_exit(code);
+  std::exit(code);
+}
+
 int fail_at(int n, int bad) {
   if (n == bad) throw std::invalid_argument("odd one out");
   return n;
@@ -83,6 +93,8 @@ std::string context() {
          env_or_empty("HERD_TASK_ID") + "|" + env_or_empty("HERD_ENGINE_ID");
 }
 
+std::string filler(int64_t bytes) { return std::string(static_cast<size_t>(bytes), 'f'); }
+
 HERD_TASK(add);
 HERD_TASK(echo);
 HERD_TASK(echo_bytes);
@@ -94,9 +106,11 @@ HERD_TASK(pid_after);
 HERD_TASK(tag_with_pid);
 HERD_TASK(announce_then_sleep);
 HERD_TASK(crash_engine);
+HERD_TASK(end_engine);
 HERD_TASK(fail_at);
 HERD_TASK(shift);
 HERD_TASK(scale);
 HERD_TASK(context);
+HERD_TASK(filler);
 
 }  // namespace test_tasks

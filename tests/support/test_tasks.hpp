@@ -43,6 +43,11 @@ int64_t announce_then_sleep(std::string path, double seconds);
 // Appends a line to the file `path`, then SIGKILLs its own engine: a task
 // that crashes whatever runs it. The file counts how often it ran.
 int crash_engine(std::string path);
+// Writes the steady clock's time (nanoseconds since its epoch, which all
+// processes of a host share) to the file `path`, atomically, then ends its
+// engine as `how` says, with `code`: "exit", "_exit" or "quick_exit". A test
+// learns from the file when the engine went.
+int end_engine(std::string path, std::string how, int code);
 // n, except that it throws std::invalid_argument("odd one out") when n == bad.
 int fail_at(int n, int bad);
 // The point moved by (dx, dy): a HERD_CODEC struct both ways.
@@ -50,6 +55,8 @@ Point shift(Point p, double dx, double dy);
 std::vector<double> scale(std::vector<double> xs, double factor);
 // "task_id|engine_id|attempt|$HERD_TASK_ID|$HERD_ENGINE_ID", as the task sees them.
 std::string context();
+// A string of `bytes` bytes: a result as large as a test needs.
+std::string filler(int64_t bytes);
 
 }  // namespace test_tasks
 

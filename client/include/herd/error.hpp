@@ -47,6 +47,20 @@ class TimeoutError : public Error {
   using Error::Error;
 };
 
+// A task's arguments or result are larger than the cluster takes in one
+// message (herd controller --max-message-mb). Thrown by get(); the client
+// fails the task at once when it can see the size of its arguments.
+class TaskTooLarge : public Error {
+ public:
+  TaskTooLarge(const std::string& what, uint64_t size, uint64_t limit)
+      : Error(what), size_(size), limit_(limit) {}
+  uint64_t size() const { return size_; }
+  uint64_t limit() const { return limit_; }
+
+ private:
+  uint64_t size_, limit_;
+};
+
 // The engine running a task died or stopped answering, and no retries were left.
 class EngineLost : public Error {
  public:
