@@ -18,7 +18,9 @@ constexpr std::string_view kClearToEnd = "\x1b[K";
 std::string format_seconds(double s) {
   char text[32];
   const auto whole = static_cast<long>(std::lround(s));
-  if (whole < 60) {
+  if (s < 10) {
+    std::snprintf(text, sizeof text, "%.1f s", s);
+  } else if (whole < 60) {
     std::snprintf(text, sizeof text, "%ld s", whole);
   } else if (whole < 3600) {
     std::snprintf(text, sizeof text, "%ldm%02lds", whole / 60, whole % 60);
@@ -52,19 +54,24 @@ void ProgressBar::update(size_t done, size_t failed) {
   failed_ = failed;
   if (!write_) return;
   const auto now = now_();
-  if (done_ < total_ && last_draw_ && now - *last_draw_ < kRedrawEvery) return;
+  if (done_ < total_ && last_draw_ && now - *last_draw_ < kRedrawEvery) {
+    stale_ = true;
+    return;
+  }
   draw(now);
 }
 
 void ProgressBar::finish() {
   if (finished_ || !write_) return;
   finished_ = true;
-  draw(now_());
+  // The line already shows the last counts, unless an update skipped drawing.
+  if (stale_ || !last_draw_) draw(now_());
   write_("\n");
 }
 
 void ProgressBar::draw(Clock::time_point now) {
   last_draw_ = now;
+  stale_ = false;
   std::string text(kReturn);
   text += line(done_, failed_, now);
   text += kClearToEnd;

@@ -197,7 +197,7 @@ class AsyncResult {
   // a time, so a slow one delays the others. An exception fn throws is
   // logged and dropped. Each callback runs exactly once: a result that can
   // no longer finish (its client closed) fails first. Does not block;
-  // thread-safe.
+  // thread-safe; throws Error if this handle was default-constructed.
   template <class F>
   void add_done_callback(F fn) const {
     state().add_done_callback(item_, [self = *this, fn = std::move(fn)]() mutable { fn(self); });
@@ -270,7 +270,8 @@ class AsyncMapResult {
   // Input indices in the order their items finish, failed ones included:
   //   for (size_t i : m.as_completed()) use(m[i]);
   // Iterating blocks until the next item finishes (see CompletionRange);
-  // the range keeps this map's results alive. Thread-safe to call.
+  // the range keeps this map's results alive. Thread-safe to call; does
+  // not throw for failed items.
   CompletionRange as_completed() const {
     return detail::as_completed(state_ ? state_ : empty_state());
   }

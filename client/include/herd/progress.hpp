@@ -34,7 +34,7 @@ class ProgressBar {
   // Redraws unless it drew less than kRedrawEvery ago (but always once
   // all are done). Does not block; never throws but what `write` throws.
   void update(size_t done, size_t failed);
-  // Draws the counts of the last update and ends the line; once.
+  // Ends the line, drawing the last update first if it was not; once.
   void finish();
   // The line for these counts at `now`, without the terminal controls.
   std::string line(size_t done, size_t failed, Clock::time_point now) const;
@@ -48,6 +48,7 @@ class ProgressBar {
   const Clock::time_point start_;
   std::optional<Clock::time_point> last_draw_;
   size_t done_ = 0, failed_ = 0;
+  bool stale_ = false;  // an update since the last draw was not drawn
   bool finished_ = false;
 };
 

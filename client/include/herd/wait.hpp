@@ -1,6 +1,8 @@
 // Waiting on several results at once: in the order they finish, for the
 // first, for all, or with a progress bar. Each takes a vector of handles of
-// one type, as lb.apply() returns them; all are thread-safe.
+// one type, as lb.apply() returns them, and throws Error at the call if one
+// of them is default-constructed; none throws for a failed result. All are
+// thread-safe.
 #pragma once
 
 #include <chrono>
