@@ -420,7 +420,7 @@ std::optional<uint32_t> Controller::Impl::submitting_client(const std::string& r
                                                             std::optional<uint32_t> client,
                                                             uint64_t claimed_id) {
   if (!client) {
-    refuse(clients_, rid, "identity", "say HELLO (with a client id and token) before submitting");
+    refuse(clients_, rid, "no-session", "say HELLO (with a client id and token) before submitting");
     return std::nullopt;
   }
   if (client_table_.at(*client).id != claimed_id) {
