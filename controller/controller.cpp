@@ -694,8 +694,9 @@ void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
 
 // ---- scheduling ------------------------------------------------------------
 
-// Hands queued tasks to engines with free slots, oldest first. A task no
-// free engine offers waits without holding up later tasks that others can run.
+// Hands queued tasks to engines with free slots: clients in turn, each
+// client's oldest first. A task no free engine offers waits without holding
+// up later tasks that others can run.
 void Controller::Impl::dispatch() {
   if (tasks_.queue_depth() == 0) return;
   size_t free_slots = registry_.free_slots(options_.engine_hwm);
