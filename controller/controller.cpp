@@ -420,7 +420,7 @@ std::optional<uint32_t> Controller::Impl::submitting_client(const std::string& r
                                                             std::optional<uint32_t> client,
                                                             uint64_t claimed_id) {
   if (!client) {
-    refuse(clients_, rid, "identity", "say HELLO (with a client id and token) before submitting");
+    refuse(clients_, rid, "no-session", "say HELLO (with a client id and token) before submitting");
     return std::nullopt;
   }
   if (client_table_.at(*client).id != claimed_id) {
@@ -694,8 +694,9 @@ void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
 
 // ---- scheduling ------------------------------------------------------------
 
-// Hands queued tasks to engines with free slots, oldest first. A task no
-// free engine offers waits without holding up later tasks that others can run.
+// Hands queued tasks to engines with free slots: clients in turn, each
+// client's oldest first. A task no free engine offers waits without holding
+// up later tasks that others can run.
 void Controller::Impl::dispatch() {
   if (tasks_.queue_depth() == 0) return;
   size_t free_slots = registry_.free_slots(options_.engine_hwm);

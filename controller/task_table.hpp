@@ -1,13 +1,15 @@
 // Every task the controller holds, from submission until its result leaves,
-// and the FIFO queue of those waiting for an engine. Owned by the event loop.
+// and the queues of those waiting for an engine: one FIFO queue per client,
+// served in turn, so that one client's 100,000 queued tasks do not stand in
+// front of another client's next one. Owned by the event loop.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <string>
-#include <vector>
 #include <unordered_map>
+#include <vector>
 
 #include "controller/task_key.hpp"
 #include "proto/wire.hpp"
@@ -21,7 +23,7 @@ struct TaskRecord {
   // receive buffer; the argument frames are shared, never copied.
   std::string header;
   std::vector<zmq::message_t> args;
-  uint32_t client = 0;     // the submitting client's routing id, interned
+  uint32_t client = 0;     // the submitting client's session (ClientTable index)
   uint32_t name = 0;       // the task name, interned
   uint32_t items = 1;      // calls in this task (a chunk of a map holds many)
   uint32_t engine_id = 0;  // 0 while queued
@@ -47,11 +49,15 @@ class TaskTable {
   void enqueue(const TaskKey& key) { push(key, false); }
   // For a task that already waited its turn once (its engine was lost).
   void enqueue_front(const TaskKey& key) { push(key, true); }
-  // The first task still waiting, or null.
+  // The task a scan would offer first, or null.
   TaskRecord* front(TaskKey& key);
-  // Calls f(key, record) for waiting tasks in queue order until it returns
-  // false or `limit` tasks were offered. f may dispatch the task (set its
-  // engine and call mark_dispatched) or erase it.
+  // Calls f(key, record) for waiting tasks until it returns false or `limit`
+  // tasks were offered: the clients with waiting tasks in turn, each its
+  // oldest task not offered yet in this scan, so a task that must wait
+  // never holds up those behind it. f may dispatch the task (set its engine
+  // and call mark_dispatched) or erase it; it must return false after
+  // anything that queues tasks again (enqueue_front). The next scan starts
+  // with the client after the last one that had a task dispatched.
   template <class F>
   void scan_queue(size_t limit, F&& f);
   // The task f() or front() gave has left the queue for an engine.
@@ -73,27 +79,46 @@ class TaskTable {
   };
   void push(const TaskKey& key, bool front);
   TaskRecord* live(const Entry& entry);
+  // Drops stale entries at the clients' fronts, the clients left with none,
+  // and, once stale entries outnumber live ones, stale entries everywhere.
   void drop_stale();
+  // Moves the first `served` clients of the ring to its back, in order.
+  void rotate(size_t served);
 
   std::unordered_map<TaskKey, TaskRecord, TaskKeyHash> records_;
-  std::deque<Entry> queue_;
-  size_t queued_ = 0;  // live entries in queue_
+  std::vector<std::deque<Entry>> queues_;  // by client
+  std::deque<uint32_t> ring_;              // clients with entries, in turn order
+  std::vector<bool> in_ring_;              // by client
+  size_t entries_ = 0;                     // in all queues, stale ones included
+  size_t queued_ = 0;                      // live entries
   uint64_t next_ticket_ = 1;
 };
 
 template <class F>
 void TaskTable::scan_queue(size_t limit, F&& f) {
   drop_stale();
-  size_t offered = 0;
-  // By index: f may push to the front (a lost engine's tasks), which only
-  // shifts entries already seen past this point.
-  for (size_t i = 0; i < queue_.size() && offered < limit; ++i) {
-    const Entry entry = queue_[i];
-    TaskRecord* record = live(entry);
-    if (!record) continue;
+  // Clients that join the ring during the scan wait for the next one.
+  const size_t clients = ring_.size();
+  std::vector<size_t> cursor(clients, 0);  // into each client's queue
+  size_t offered = 0, exhausted = 0, served = 0;
+  std::vector<bool> done(clients, false);
+  for (size_t turn = 0; offered < limit && exhausted < clients; turn = (turn + 1) % clients) {
+    if (done[turn]) continue;
+    const std::deque<Entry>& queue = queues_[ring_[turn]];
+    while (cursor[turn] < queue.size() && !live(queue[cursor[turn]])) ++cursor[turn];
+    if (cursor[turn] == queue.size()) {
+      done[turn] = true;
+      ++exhausted;
+      continue;
+    }
+    const Entry entry = queue[cursor[turn]++];
     ++offered;
-    if (!f(entry.key, *record)) break;
+    TaskRecord* record = find(entry.key);
+    const bool go_on = f(entry.key, *record);
+    if (TaskRecord* after = find(entry.key); after && after->engine_id != 0) served = turn + 1;
+    if (!go_on) break;
   }
+  rotate(served);
   drop_stale();
 }
 

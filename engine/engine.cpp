@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "client/src/process_groups.hpp"
 #include "engine/executor.hpp"
 #include "engine/exit_announcement.hpp"
 #include "herd/task.hpp"
@@ -98,6 +99,7 @@ class Session {
     spdlog::info("engine {} stopping", engine_id_);
     if (!executor_->stop(control_)) {
       spdlog::warn("engine {} leaves a running task behind", engine_id_);
+      detail::end_process_groups();  // its shell commands go with it
       spdlog::shutdown();
       announce_exit(exit_code_);
       std::_Exit(exit_code_);
@@ -173,6 +175,7 @@ class Session {
         // fresh engine.
         spdlog::warn("engine {} recycled by the controller: {}", engine_id_,
                      header.error().message());
+        detail::end_process_groups();  // its shell commands go with it
         spdlog::shutdown();
         announce_exit(kRecycledExitCode);
         std::_Exit(kRecycledExitCode);

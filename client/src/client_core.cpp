@@ -28,9 +28,7 @@ constexpr size_t kMaxChunkBytes = size_t{16} << 20;
 // this often (results, bytes), besides every heartbeat.
 constexpr uint64_t kConfirmEvery = 512;
 constexpr size_t kConfirmBytes = size_t{16} << 20;
-// How long a HELLO on a working connection may go unanswered before it is
-// said again, and how long a BYE may take to leave.
-constexpr auto kHelloRetry = std::chrono::milliseconds(1000);
+// How long a BYE may take to leave.
 constexpr int kByeLingerMs = 200;
 
 uint64_t random_key() {
@@ -132,10 +130,10 @@ ClientCore::ClientCore(ConnectionInfo info, ClientOptions options)
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::sndhwm, 0);
   socket_.set(zmq::sockopt::rcvhwm, 0);
-  // Nothing waits in a pipe for a connection that may never come back: a
-  // message sent while there is no connection fails at once, and the send
-  // log sends it again after the next welcome.
-  socket_.set(zmq::sockopt::immediate, 1);
+  // Not ZMQ_IMMEDIATE: with it, a connection's end discards the results
+  // that arrived on it and were not read yet. Messages queued while there is
+  // no connection reach the next one before its HELLO, and a controller
+  // refuses those ("no-session"); the send log sends them again.
   try {
     wire::set_curve_client(socket_, info_.curve);
     monitor_ = std::make_unique<wire::ConnectionMonitor>(context_, socket_, info_.url,
@@ -483,6 +481,9 @@ void ClientCore::on_message(wire::Frames& frames) {
       on_welcome(header);
       break;
     case wire::REFUSED: {
+      // A message queued while we had no connection reached the new one
+      // before our HELLO: it goes again from the send log once welcomed.
+      if (header.error().type() == "no-session") break;
       const std::string why =
           "controller at " + url() + " refused this client: " + header.error().message();
       {
@@ -687,8 +688,6 @@ void ClientCore::on_timer() {
     last_beat_ = now;
     if (welcomed_) confirm_results(true);
   }
-  const bool up = monitor_->state() == wire::ConnectionMonitor::State::kUp;
-  if (!welcomed_ && up && now - last_hello_ >= kHelloRetry) send_hello();
   if (!ever_welcomed_) {
     // Before the first welcome nothing is known to work: fail fast and say why.
     if (waiting() && now - waiting_since_ > options_.connect_timeout)
@@ -708,8 +707,9 @@ void ClientCore::on_timer() {
   }
 }
 
+// Once per connection, as it comes up: a second HELLO would have the
+// controller send the same unconfirmed results again.
 void ClientCore::send_hello() {
-  last_hello_ = Clock::now();
   wire::Header header;
   header.set_type(wire::HELLO);
   header.set_results_received(results_received_);

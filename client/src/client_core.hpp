@@ -153,7 +153,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   uint64_t tasks_sent_ = 0;
   uint64_t results_received_ = 0, results_confirmed_ = 0;
   size_t result_bytes_ = 0;  // received since the last confirmation
-  std::chrono::steady_clock::time_point last_heard_, waiting_since_, last_beat_, last_hello_;
+  std::chrono::steady_clock::time_point last_heard_, waiting_since_, last_beat_;
 };
 
 }  // namespace herd::detail

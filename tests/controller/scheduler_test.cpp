@@ -45,7 +45,8 @@ void load(EngineRecord& e, uint64_t n) {
 
 class EngineRegistryTest : public ::testing::Test {
  protected:
-  EngineRecord& add(const std::string& rid, std::vector<std::pair<std::string, std::string>> tasks = {{"add", kAddSig}}) {
+  EngineRecord& add(const std::string& rid,
+                    std::vector<std::pair<std::string, std::string>> tasks = {{"add", kAddSig}}) {
     return registry_.add(rid, hello(std::move(tasks)), now_);
   }
   Offer check(const std::string& name, const std::string& signature) {
@@ -182,7 +183,8 @@ TEST_F(EngineRegistryTest, MarkLostTwiceIsHarmless) {
   registry_.mark_lost(a, "first");
   registry_.mark_lost(a, "second");
   EXPECT_EQ(a.lost_reason, "first");
-  EXPECT_EQ(check("add", kAddSig), Offer::kOk) << "b's offer must survive a repeated mark_lost of a";
+  EXPECT_EQ(check("add", kAddSig), Offer::kOk)
+      << "b's offer must survive a repeated mark_lost of a";
   EXPECT_EQ(registry_.live_count(), 1u);
 }
 
@@ -240,10 +242,11 @@ TEST_F(EngineRegistryTest, StateNames) {
 
 class TaskTableTest : public ::testing::Test {
  protected:
-  TaskKey add_queued(uint64_t seq, const std::string& name = "add") {
-    const TaskKey key{7, seq};
+  TaskKey add_queued(uint64_t seq, const std::string& name = "add", uint32_t client = 0) {
+    const TaskKey key{7 + client, seq};
     TaskRecord record;
     record.name = names_.intern(name);
+    record.client = client;
     EXPECT_TRUE(table_.add(key, std::move(record)));
     table_.enqueue(key);
     return key;
@@ -257,6 +260,18 @@ class TaskTableTest : public ::testing::Test {
     record->engine_id = engine;
     table_.mark_dispatched();
     return key;
+  }
+  // One free slot, as when engines answer one at a time: a scan that
+  // dispatches the first task it is offered. Its seq.
+  uint64_t scan_one() {
+    uint64_t seq = 0;
+    table_.scan_queue(10, [&](const TaskKey& key, TaskRecord& record) {
+      record.engine_id = 1;
+      table_.mark_dispatched();
+      seq = key.seq;
+      return false;
+    });
+    return seq;
   }
   std::vector<uint64_t> drain() {
     std::vector<uint64_t> order;
@@ -382,6 +397,45 @@ TEST_F(TaskTableTest, ARequeuedTaskIsQueuedOnce) {
   table_.enqueue_front(second);
   EXPECT_EQ(table_.queue_depth(), 3u);
   EXPECT_EQ(drain(), (std::vector<uint64_t>{2, 1, 3})) << "its old entry must stay stale";
+}
+
+// Clients share the cluster: each gets its turn, whatever another queued.
+TEST_F(TaskTableTest, ClientsAreServedInTurn) {
+  for (uint64_t seq = 1; seq <= 5; ++seq) add_queued(seq, "add", 0);
+  for (uint64_t seq = 101; seq <= 102; ++seq) add_queued(seq, "add", 1);
+  EXPECT_EQ(table_.queue_depth(), 7u);
+  std::vector<uint64_t> order;
+  for (int i = 0; i < 7; ++i) order.push_back(scan_one());
+  // Client 1 joined last and had no turn yet: it goes first.
+  EXPECT_EQ(order, (std::vector<uint64_t>{101, 1, 102, 2, 3, 4, 5}));
+  EXPECT_EQ(table_.queue_depth(), 0u);
+}
+
+TEST_F(TaskTableTest, ALateClientIsServedBeforeTheRestOfAnEarlierOnesQueue) {
+  for (uint64_t seq = 1; seq <= 1000; ++seq) add_queued(seq, "add", 0);
+  EXPECT_EQ(scan_one(), 1u);
+  add_queued(500'001, "add", 1);
+  std::vector<uint64_t> order;
+  for (int i = 0; i < 2; ++i) order.push_back(scan_one());
+  EXPECT_EQ(order, (std::vector<uint64_t>{500'001, 2}));
+}
+
+TEST_F(TaskTableTest, AScanOffersEveryClientsWaitingTasks) {
+  add_queued(1, "busy_engines_only", 0);
+  add_queued(2, "add", 0);
+  add_queued(101, "busy_engines_only", 1);
+  add_queued(102, "add", 1);
+  std::vector<uint64_t> offered;
+  table_.scan_queue(10, [&](const TaskKey& key, TaskRecord& record) {
+    offered.push_back(key.seq);
+    if (names_.str(record.name) == "add") {
+      record.engine_id = 1;
+      table_.mark_dispatched();
+    }
+    return true;
+  });
+  EXPECT_EQ(offered, (std::vector<uint64_t>{101, 1, 102, 2}));
+  EXPECT_EQ(table_.queue_depth(), 2u);
 }
 
 TEST_F(TaskTableTest, EraseOfEveryQueuedTask) {

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "herd/herd.hpp"
 #include "support/cluster_suite.hpp"
@@ -65,10 +67,36 @@ TEST_F(MixedEnginesTest, ATaskForAnIdleEngineDoesNotWaitBehindOthers) {
   const auto start = Clock::now();
   auto extra = lb().apply(only_extra_);
   EXPECT_EQ(extra.get(kResultWait), "extra");
-  EXPECT_LT(Clock::now() - start, 2s)
-      << "a task for an idle engine waited behind a queued task for a busy one (head-of-line blocking)";
+  EXPECT_LT(Clock::now() - start, 2s) << "a task for an idle engine waited behind a queued task "
+                                         "for a busy one (head-of-line blocking)";
   EXPECT_TRUE(running.wait(kResultWait));
   EXPECT_TRUE(queued.wait(kResultWait));
+}
+
+// Clients share the cluster: behind another client's long queue, a
+// client's next task waits for about one task per engine, not for the queue.
+TEST(SharedClusterTest, AClientsTaskDoesNotWaitBehindAnotherClientsQueue) {
+  herd::test::TestCluster cluster(2);
+  herd::Client busy(cluster.client_file());
+  busy.wait_for_engines(2, kEngineWait);
+  auto busy_lb = busy.load_balanced_view();
+  std::vector<herd::AsyncResult<double>> queued;
+  for (int i = 0; i < 4000; ++i) queued.push_back(busy_lb.apply(test_tasks::sleep_for, 0.005));
+  const auto deadline = Clock::now() + 30s;
+  while (busy.status().queue_depth < 3000 && Clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_GE(busy.status().queue_depth, 3000u) << "the first client's queue did not build up";
+
+  // Before clients took turns, each of these waited for the whole queue
+  // (about 10 s of 5 ms tasks on 2 engines).
+  herd::Client other(cluster.client_file());
+  auto lb = other.load_balanced_view();
+  for (int i = 0; i < 10; ++i) {
+    const auto start = Clock::now();
+    EXPECT_EQ(lb.apply(test_tasks::add, i, 1).get(kResultWait), i + 1);
+    EXPECT_LT(Clock::now() - start, 2s) << "task " << i << " waited behind the other queue";
+  }
+  EXPECT_GT(busy.status().queue_depth, 0u) << "the first queue drained: the test proved nothing";
 }
 
 }  // namespace

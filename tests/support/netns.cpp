@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -47,14 +46,15 @@ std::string prefix() { return "herd" + std::to_string(::getpid()); }
 // test that was killed before its destructors ran.
 void remove_stale_namespaces() {
   const RunResult r = ip({"netns", "list"});
-  static const std::regex ours("^herd([0-9]+)(h[0-9]+|sw|probe)\\b.*");
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) {
-    std::smatch m;
-    if (!std::regex_match(line, m, ours)) continue;
-    const pid_t owner = static_cast<pid_t>(std::stol(m[1]));
-    if (owner != ::getpid() && !process_alive(owner))
-      ip({"netns", "del", line.substr(0, line.find(' '))});
+    // "herd<pid>h1 (id: 3)": ours if "herd" is followed by a pid.
+    const std::string name = line.substr(0, line.find(' '));
+    if (name.rfind("herd", 0) != 0) continue;
+    const size_t digits = name.find_first_not_of("0123456789", 4);
+    if (digits == 4 || digits == std::string::npos) continue;
+    const pid_t owner = static_cast<pid_t>(std::stol(name.substr(4, digits - 4)));
+    if (owner != ::getpid() && !process_alive(owner)) ip({"netns", "del", name});
   }
 }
 
