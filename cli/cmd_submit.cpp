@@ -1,5 +1,6 @@
 // herd submit: runs a shell command as a task on some engine, relays its
-// output and exits with its exit code.
+// output and exits with its exit code; or, with --each FILE, one command per
+// line of FILE (submit_each.hpp).
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "logging.hpp"
 #include "options.hpp"
 #include "proto/address.hpp"
+#include "submit_each.hpp"
 
 namespace herd::cli {
 
@@ -73,7 +75,7 @@ int cmd_submit(const Invocation& inv) {
 namespace {
 
 int run_submit(const Invocation& inv) {
-  CommandLine cl(inv.command, "[options] -- CMD ARGS…", inv.summary);
+  CommandLine cl(inv.command, "[options] -- CMD ARGS… | [options] --each FILE", inv.summary);
   cl.options().add_options()("retries", po::value<long>()->default_value(0)->value_name("K"),
                              "run again elsewhere up to K times if its engine is lost")(
       "timeout", po::value<double>()->value_name("S"),
@@ -84,7 +86,11 @@ int run_submit(const Invocation& inv) {
       "url", po::value<std::string>()->value_name("URL"),
       "the controller's client address, for an --insecure controller")(
       "connect-timeout", po::value<double>()->default_value(2)->value_name("S"),
-      "seconds to reach the controller before giving up");
+      "seconds to reach the controller before giving up")(
+      "each", po::value<std::string>()->value_name("FILE"),
+      "run each non-empty line of FILE as a command of its own (through sh -c), in parallel; "
+      "show progress on a terminal, relay each command's output in line order, print a "
+      "summary of exit codes, and exit 0 only if every command exited 0, else 1");
   // Everything after "--" is the command, options included.
   const auto dashes = std::find(inv.args.begin(), inv.args.end(), "--");
   const std::vector<std::string> options(inv.args.begin(), dashes);
@@ -94,7 +100,13 @@ int run_submit(const Invocation& inv) {
   cl.positional().add("words", -1);
   if (!cl.parse(options)) return 0;
   if (cl.has("words")) cl.fail("put the command after --: herd submit [options] -- CMD ARGS…");
-  if (words.empty()) cl.fail("no command given: herd submit [options] -- CMD ARGS…");
+  if (cl.has("each") && !words.empty())
+    cl.fail("give either --each FILE or -- CMD ARGS…, not both");
+  if (words.empty() && !cl.has("each"))
+    cl.fail("no command given: herd submit [options] -- CMD ARGS…");
+  const auto commands =
+      cl.has("each") ? read_command_lines(cl.text("each")) : std::vector<std::string>{};
+  if (cl.has("each") && commands.empty()) throw herd::Error("no commands in " + cl.text("each"));
   setup_logging(cl.log_level());
 
   herd::TaskOptions task;
@@ -120,6 +132,7 @@ int run_submit(const Invocation& inv) {
     throw herd::Error("no engine connected to " + client.url() + " within " +
                       seconds_text(engine_wait));
   }
+  if (cl.has("each")) return run_each(client.load_balanced_view(task), commands);
   const auto result =
       client.load_balanced_view(task).apply(herd::builtin::shell, shell_command(words));
   const herd::ShellResult r =

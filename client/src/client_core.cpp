@@ -163,6 +163,9 @@ void ClientCore::stop() {
   (void)!::write(doorbell_, &one, sizeof one);
   if (io_thread_.joinable()) io_thread_.join();
   fail_everything("client closed");
+  // Every result this client made has finished now, so each callback added
+  // so far is queued; they run before the client is gone.
+  callbacks_->stop();
   // Tell the controller, so it drops what we left queued at once.
   if (ever_welcomed_) {
     send_control(wire::BYE);
@@ -192,7 +195,8 @@ std::shared_ptr<ResultState> ClientCore::submit(const std::string& name,
   work.frames.reserve(1 + args.size());
   work.frames.push_back(wire::pack(header));
   for (auto& arg : args) work.frames.push_back(wire::to_message(std::move(arg)));
-  work.result = std::make_shared<ResultState>(wire::task_id(client_key_, seq), 1, weak_from_this());
+  work.result = std::make_shared<ResultState>(wire::task_id(client_key_, seq), 1, weak_from_this(),
+                                              callbacks_);
   auto state = work.result;
   post(std::move(work));
   return state;
@@ -205,7 +209,7 @@ std::shared_ptr<ResultState> ClientCore::submit_map(const std::string& name,
   auto job = std::make_shared<MapJob>();
   const uint64_t id_seq = next_seq_++;  // names the map; each chunk gets its own seq
   job->state = std::make_shared<ResultState>(wire::task_id(client_key_, id_seq), args.items,
-                                             weak_from_this());
+                                             weak_from_this(), callbacks_);
   job->header.set_type(wire::TASK);
   job->header.set_client(client_key_);
   job->header.set_task(name);

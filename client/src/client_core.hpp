@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "callback_runner.hpp"
 #include "herd/client.hpp"
 #include "proto/curve.hpp"
 #include "proto/wire.hpp"
@@ -126,6 +127,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   int doorbell_ = -1;                                 // eventfd
   std::thread io_thread_;
   std::atomic<bool> stopping_{false};
+  // Runs the done callbacks of this client's results; shared with them.
+  const std::shared_ptr<CallbackRunner> callbacks_ = std::make_shared<CallbackRunner>();
 
   std::mutex inbox_mutex_;
   std::vector<Work> inbox_;

@@ -1,19 +1,25 @@
+#include "callback_runner.hpp"
 #include "client_core.hpp"
 #include "herd/async_result.hpp"
 
 namespace herd::detail {
 
-ResultState::ResultState(std::string id, size_t items, std::weak_ptr<ClientCore> core)
+ResultState::ResultState(std::string id, size_t items, std::weak_ptr<ClientCore> core,
+                         std::shared_ptr<CallbackRunner> runner)
     : id_(std::move(id)),
       core_(std::move(core)),
       submitted_(std::chrono::system_clock::now()),
       pending_(items),
       states_(items, ItemState::kPending),
       values_(items),
-      chunk_of_(items, 0) {}
+      chunk_of_(items, 0),
+      runner_(std::move(runner)) {
+  order_.reserve(items);
+}
 
 void ResultState::finish_chunk(size_t first, std::vector<Bytes> values,
                                std::vector<ItemFailure> failures, TaskMetadata metadata) {
+  Callbacks due;
   {
     std::lock_guard lock(mutex_);
     const auto chunk = static_cast<uint32_t>(chunks_.size());
@@ -22,21 +28,68 @@ void ResultState::finish_chunk(size_t first, std::vector<Bytes> values,
     for (const auto& f : failures) {
       const size_t item = first + f.index;
       if (item >= states_.size() || item_done(item)) continue;
-      states_[item] = ItemState::kFailed;
       errors_[item] = f.error;
-      chunk_of_[item] = chunk;
-      --pending_;
+      finish_item(item, ItemState::kFailed, chunk, due);
     }
     for (size_t i = 0; i < values.size() && first + i < states_.size(); ++i) {
       const size_t item = first + i;
       if (item_done(item)) continue;
-      states_[item] = ItemState::kOk;
       values_[item] = std::move(values[i]);
-      chunk_of_[item] = chunk;
-      --pending_;
+      finish_item(item, ItemState::kOk, chunk, due);
     }
   }
   done_cv_.notify_all();
+  run_callbacks(std::move(due));
+}
+
+void ResultState::finish_item(size_t item, ItemState state, uint32_t chunk, Callbacks& due) {
+  states_[item] = state;
+  chunk_of_[item] = chunk;
+  --pending_;
+  order_.push_back(item);
+  std::erase_if(watchers_, [&](const std::weak_ptr<CompletionWatcher>& w) {
+    const auto watcher = w.lock();
+    if (watcher) watcher->finished(*this, item, state == ItemState::kOk);
+    return !watcher;
+  });
+  const auto take = [&](size_t key) {
+    const auto [begin, end] = callbacks_.equal_range(key);
+    for (auto it = begin; it != end; ++it) due.push_back(std::move(it->second));
+    callbacks_.erase(begin, end);
+  };
+  take(item);
+  if (pending_ == 0) take(kAllItems);
+}
+
+void ResultState::run_callbacks(Callbacks due) {
+  if (due.empty()) return;
+  std::shared_ptr<CallbackRunner> runner;
+  {
+    std::lock_guard lock(mutex_);
+    if (!runner_) runner_ = std::make_shared<CallbackRunner>();
+    runner = runner_;
+  }
+  for (auto& fn : due) runner->post(std::move(fn));
+}
+
+void ResultState::add_done_callback(size_t item, std::function<void()> fn) {
+  Callbacks due;
+  {
+    std::lock_guard lock(mutex_);
+    const bool done = item == kAllItems ? pending_ == 0 : item_done(item);
+    if (!done) {
+      callbacks_.emplace(item, std::move(fn));
+      return;
+    }
+    due.push_back(std::move(fn));
+  }
+  run_callbacks(std::move(due));
+}
+
+void ResultState::watch(const std::shared_ptr<CompletionWatcher>& watcher) {
+  std::lock_guard lock(mutex_);
+  for (size_t item : order_) watcher->finished(*this, item, states_[item] == ItemState::kOk);
+  watchers_.push_back(watcher);
 }
 
 void ResultState::fail_range(size_t first, size_t count, std::exception_ptr error,

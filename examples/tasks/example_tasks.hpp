@@ -25,4 +25,8 @@ double variance(std::vector<double> xs);
 // a task that fails for one input of a map.
 int hates_eights(int n);
 
+// The energy left in a unit oscillator (x'' = -x - damping x', starting at
+// x = 1 at rest) after 40 time units: the sweep example's "simulation".
+double damped_energy(double damping);
+
 }  // namespace examples

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,6 +15,7 @@
 
 #include "herd/bytes.hpp"
 #include "herd/codec.hpp"
+#include "herd/completion_range.hpp"
 #include "herd/error.hpp"
 
 namespace herd {
@@ -29,12 +31,30 @@ struct TaskMetadata {
 namespace detail {
 
 class ClientCore;
+class CallbackRunner;
+class ResultState;
+
+// Told by a ResultState of each item as it finishes (see ResultState::watch).
+class CompletionWatcher {
+ public:
+  virtual ~CompletionWatcher() = default;
+  // Called with the state's lock held: must be quick and must not call back
+  // into the state.
+  virtual void finished(const ResultState& state, size_t item, bool ok) = 0;
+};
 
 // The shared state behind one submission: one item for apply(), one per
 // input for map(). Items finish in chunks (one wire task each), in any order.
 class ResultState : public std::enable_shared_from_this<ResultState> {
  public:
-  ResultState(std::string id, size_t items, std::weak_ptr<ClientCore> core);
+  // Done callbacks run on `runner`; without one, the state makes its own
+  // when the first callback is added.
+  ResultState(std::string id, size_t items, std::weak_ptr<ClientCore> core,
+              std::shared_ptr<CallbackRunner> runner = nullptr);
+  ResultState(const ResultState&) = delete;
+  ResultState& operator=(const ResultState&) = delete;
+
+  static constexpr size_t kAllItems = static_cast<size_t>(-1);
 
   struct ItemFailure {
     size_t index;  // within the chunk
@@ -72,9 +92,21 @@ class ResultState : public std::enable_shared_from_this<ResultState> {
   // Drops what has not run yet; those items fail with TaskAborted.
   void abort();
 
+  // Runs `fn` once on the callback runner when `item` has finished (at once
+  // if it has), or when every item has for kAllItems.
+  void add_done_callback(size_t item, std::function<void()> fn);
+  // Tells `watcher` of every item that finished so far, in the order they
+  // finished, then of each item as it finishes. Held weakly: a watcher
+  // that is gone is forgotten.
+  void watch(const std::shared_ptr<CompletionWatcher>& watcher);
+
  private:
   enum class ItemState : uint8_t { kPending, kOk, kFailed };
+  using Callbacks = std::vector<std::function<void()>>;
   bool item_done(size_t item) const { return states_[item] != ItemState::kPending; }
+  // Marks a pending item finished; call locked. Moves the callbacks now due to `due`.
+  void finish_item(size_t item, ItemState state, uint32_t chunk, Callbacks& due);
+  void run_callbacks(Callbacks due);
   void check_done(size_t item) const;  // throws NotReady; call locked
 
   const std::string id_;
@@ -88,6 +120,10 @@ class ResultState : public std::enable_shared_from_this<ResultState> {
   std::map<size_t, std::exception_ptr> errors_;  // few: only failed items
   std::vector<uint32_t> chunk_of_;               // item -> index into chunks_
   std::vector<TaskMetadata> chunks_;
+  std::vector<size_t> order_;                               // items in the order they finished
+  std::multimap<size_t, std::function<void()>> callbacks_;  // by item, or kAllItems
+  std::vector<std::weak_ptr<CompletionWatcher>> watchers_;
+  std::shared_ptr<CallbackRunner> runner_;
 };
 
 template <class R>
@@ -95,6 +131,24 @@ R decode_result(const ResultState& state, size_t item) {
   const Bytes value = state.value(item);
   if constexpr (!std::is_void_v<R>) return decode_frame<R>(value);
 }
+
+// One result among several: a state and its item.
+struct ResultRef {
+  std::shared_ptr<ResultState> state;
+  size_t item = 0;
+};
+
+// The items of one state as they finish, and a progress display over them.
+CompletionRange as_completed(std::shared_ptr<ResultState> state);
+void wait_interactive(std::shared_ptr<ResultState> state);
+
+// What the free functions over results (herd/wait.hpp) take from a handle.
+struct HandleAccess {
+  template <class Handle>
+  static ResultRef ref(const Handle& handle) {
+    return {handle.state_, handle.item_};
+  }
+};
 
 [[noreturn]] void throw_timeout(const std::string& what);
 // Rethrows `error`, stamping a RemoteError with the map index it came from.
@@ -136,7 +190,22 @@ class AsyncResult {
   std::string id() const { return state().id(item_); }
   TaskMetadata metadata() const { return state().metadata(item_); }
 
+  // Calls fn(*this) as `const AsyncResult<R>&` once the task has finished,
+  // successfully or not (soon after this call, if it has already). fn runs
+  // on the client's callback thread, never on the caller's nor the I/O
+  // thread, so it may call get() or submit more tasks; callbacks run one at
+  // a time, so a slow one delays the others. An exception fn throws is
+  // logged and dropped. Each callback runs exactly once: a result that can
+  // no longer finish (its client closed) fails first. Does not block;
+  // thread-safe; throws Error if this handle was default-constructed.
+  template <class F>
+  void add_done_callback(F fn) const {
+    state().add_done_callback(item_, [self = *this, fn = std::move(fn)]() mutable { fn(self); });
+  }
+
  private:
+  friend struct detail::HandleAccess;
+
   R decode() const {
     if (state().size() > 1) {
       if (auto e = state().error(item_)) detail::rethrow_with_index(e, item_);
@@ -198,6 +267,28 @@ class AsyncMapResult {
     return out;
   }
 
+  // Input indices in the order their items finish, failed ones included:
+  //   for (size_t i : m.as_completed()) use(m[i]);
+  // Iterating blocks until the next item finishes (see CompletionRange);
+  // the range keeps this map's results alive. Thread-safe to call; does
+  // not throw for failed items.
+  CompletionRange as_completed() const {
+    return detail::as_completed(state_ ? state_ : empty_state());
+  }
+  // As wait(), drawing a progress bar (done/total, failures, rate, time
+  // left) on stderr a few times a second while it waits, if stderr is a
+  // terminal; otherwise it only waits. Blocks; never throws for a failed
+  // item (get() does). Thread-safe, but two at once draw over each other.
+  void wait_interactive() const { detail::wait_interactive(state_ ? state_ : empty_state()); }
+  // Calls fn(*this) as `const AsyncMapResult<R>&` once every item has
+  // finished; otherwise as AsyncResult::add_done_callback.
+  template <class F>
+  void add_done_callback(F fn) const {
+    (state_ ? state_ : empty_state())
+        ->add_done_callback(detail::ResultState::kAllItems,
+                            [self = *this, fn = std::move(fn)]() mutable { fn(self); });
+  }
+
  private:
   auto collect() const {
     if (state_) {
@@ -212,6 +303,10 @@ class AsyncMapResult {
       for (size_t i = 0; i < size(); ++i) out.push_back(detail::decode_result<R>(*state_, i));
       return out;
     }
+  }
+  // A default-constructed map has no items: it is done from the start.
+  static std::shared_ptr<detail::ResultState> empty_state() {
+    return std::make_shared<detail::ResultState>("", 0, std::weak_ptr<detail::ClientCore>());
   }
 
   std::shared_ptr<detail::ResultState> state_;

@@ -8,6 +8,8 @@
 #include "herd/codec.hpp"
 #include "herd/error.hpp"
 #include "herd/profile.hpp"
+#include "herd/progress.hpp"
 #include "herd/task.hpp"
 #include "herd/version.hpp"
 #include "herd/view.hpp"
+#include "herd/wait.hpp"
