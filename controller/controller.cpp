@@ -455,10 +455,12 @@ void Controller::Impl::forget_client(uint32_t client, const std::string& why) {
     }
   });
   for (const TaskKey& key : queued) tasks_.erase(key);
-  spdlog::info(
-      "client {:016x} forgotten ({}): {} queued tasks dropped, {} running ones finish "
-      "without a result",
-      client_table_.at(client).id, why, queued.size(), running);
+  // A client that leaves with nothing open is routine (every herd submit).
+  const auto level = queued.empty() && running == 0 ? spdlog::level::debug : spdlog::level::info;
+  spdlog::log(level,
+              "client {:016x} forgotten ({}): {} queued tasks dropped, {} running ones finish "
+              "without a result",
+              client_table_.at(client).id, why, queued.size(), running);
   client_table_.forget(client);
 }
 
