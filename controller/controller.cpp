@@ -133,6 +133,7 @@ class Controller::Impl {
   void recycle(EngineRecord& engine, const std::string& reason);
   // Runs a started task again if it has retries left; true if it was requeued.
   bool retry(TaskRecord& record, const TaskKey& key);
+  static bool threw_throughout(const TaskRecord& record, const wire::Header& header);
   void fail_orphaned_retries(Clock::time_point now);
   void check_timers(Clock::time_point now);
 
@@ -505,6 +506,7 @@ void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& heade
   record.items = std::max<uint32_t>(header.items(), 1);
   record.attempt = std::max<uint32_t>(header.attempt(), 1);
   record.retries = header.retries();
+  record.retry_exceptions = header.retry_exceptions();
   record.timeout_ms = static_cast<uint32_t>(std::min<uint64_t>(header.timeout_ms(), UINT32_MAX));
   std::string expected;
   switch (registry_.check(header.task(), header.signature(), expected)) {
@@ -683,6 +685,11 @@ void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
   TaskRecord* record = tasks_.find(key);
   if (!record) return;
   engine.tasks_done += record->items;
+  if (!record->answered && threw_throughout(*record, header) && retry(*record, key)) {
+    spdlog::debug("task {} threw on attempt {}; trying again", wire::task_id(key.client, key.seq),
+                  record->attempt - 1);
+    return;
+  }
   if (!record->answered) {
     const auto failed =
         header.status() == wire::OK ? static_cast<uint32_t>(header.failures_size()) : record->items;
@@ -692,6 +699,17 @@ void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
     deliver(record->client, frames);
   }
   tasks_.erase(key);
+}
+
+// Whether the result says the task (every item of a chunk) threw, and the
+// task asked for such failures to use its retries.
+bool Controller::Impl::threw_throughout(const TaskRecord& record, const wire::Header& header) {
+  if (!record.retry_exceptions) return false;
+  if (header.status() == wire::REMOTE_ERROR) return true;
+  if (header.status() != wire::OK || header.failures_size() != static_cast<int>(record.items))
+    return false;
+  return std::all_of(header.failures().begin(), header.failures().end(),
+                     [](const wire::ItemFailure& f) { return f.status() == wire::REMOTE_ERROR; });
 }
 
 // ---- scheduling ------------------------------------------------------------

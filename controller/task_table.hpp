@@ -29,10 +29,11 @@ struct TaskRecord {
   uint32_t engine_id = 0;  // 0 while queued
   uint32_t attempt = 1;
   uint32_t retries = 0;
-  uint32_t timeout_ms = 0;  // 0: none
-  bool answered = false;    // the client already got its outcome (timeout, abort)
-  bool started = false;     // its engine said it began running it
-  uint64_t ticket = 0;      // its current place in the queue (see TaskTable)
+  bool retry_exceptions = false;  // a task that threw uses its retries too
+  uint32_t timeout_ms = 0;        // 0: none
+  bool answered = false;          // the client already got its outcome (timeout, abort)
+  bool started = false;           // its engine said it began running it
+  uint64_t ticket = 0;            // its current place in the queue (see TaskTable)
   // While running with a timeout: when it runs out. While queued for a
   // retry: when to give up if no engine is left to run it.
   std::chrono::steady_clock::time_point deadline;

@@ -189,6 +189,7 @@ std::shared_ptr<ResultState> ClientCore::submit(const std::string& name,
   header.set_task(name);
   header.set_signature(signature);
   header.set_retries(options.retries);
+  header.set_retry_exceptions(options.retry_exceptions);
   header.set_timeout_ms(static_cast<uint64_t>(options.timeout.count()));
   header.set_attempt(1);
   Work work;
@@ -215,6 +216,7 @@ std::shared_ptr<ResultState> ClientCore::submit_map(const std::string& name,
   job->header.set_task(name);
   job->header.set_signature(signature);
   job->header.set_retries(options.retries);
+  job->header.set_retry_exceptions(options.retry_exceptions);
   job->header.set_attempt(1);
   job->item_timeout = options.timeout;
   job->fixed_chunk = options.chunksize;

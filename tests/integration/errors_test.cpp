@@ -40,6 +40,29 @@ TEST_F(ErrorsTest, ThrowingTaskBecomesRemoteError) {
   }
 }
 
+// retry_exceptions: a task that threw uses its retries, the attempt counted.
+TEST_F(ErrorsTest, ATaskThatThrewIsTriedAgainWithRetryExceptions) {
+  auto retrying = lb().with({.retries = 2, .retry_exceptions = true});
+  auto ar = retrying.apply(test_tasks::fail_first_attempt, 7);
+  EXPECT_EQ(ar.get(kResultWait), 7);
+  EXPECT_EQ(ar.metadata().attempt, 2u);
+  // Every item of a map too, chunked or one by one.
+  for (size_t chunksize : {size_t{0}, size_t{1}}) {
+    auto m = lb().with({.retries = 1, .chunksize = chunksize, .retry_exceptions = true})
+                 .map(test_tasks::fail_first_attempt, std::vector<int>{1, 2, 3});
+    EXPECT_EQ(m.get(kResultWait), (std::vector<int>{1, 2, 3})) << "chunksize " << chunksize;
+  }
+}
+
+TEST_F(ErrorsTest, WithoutRetryExceptionsOrRetriesAThrowIsFinal) {
+  for (const herd::TaskOptions& options :
+       {herd::TaskOptions{.retries = 2}, herd::TaskOptions{.retry_exceptions = true}}) {
+    auto ar = lb().with(options).apply(test_tasks::fail_first_attempt, 7);
+    EXPECT_THROW(ar.get(kResultWait), herd::RemoteError);
+    EXPECT_EQ(ar.metadata().attempt, 1u);
+  }
+}
+
 TEST_F(ErrorsTest, RemoteErrorIsAHerdError) {
   auto r = lb().apply(test_tasks::fail_with, std::string("x"));
   EXPECT_THROW(r.get(kResultWait), herd::Error);
@@ -204,7 +227,8 @@ TEST_F(ErrorsTest, AbortOfARunningTask) {
 
 TEST_F(ErrorsTest, FailuresAreCounted) {
   const auto before = client().status();
-  EXPECT_THROW(lb().apply(test_tasks::fail_with, std::string("x")).get(kResultWait), herd::RemoteError);
+  EXPECT_THROW(lb().apply(test_tasks::fail_with, std::string("x")).get(kResultWait),
+               herd::RemoteError);
   const auto after = client().status();
   EXPECT_EQ(after.tasks_failed, before.tasks_failed + 1);
 }

@@ -95,6 +95,11 @@ std::string context() {
 
 std::string filler(int64_t bytes) { return std::string(static_cast<size_t>(bytes), 'f'); }
 
+int fail_first_attempt(int x) {
+  if (herd::this_task().attempt == 1) throw std::runtime_error("the first attempt always fails");
+  return x;
+}
+
 HERD_TASK(add);
 HERD_TASK(echo);
 HERD_TASK(echo_bytes);
@@ -112,5 +117,6 @@ HERD_TASK(shift);
 HERD_TASK(scale);
 HERD_TASK(context);
 HERD_TASK(filler);
+HERD_TASK(fail_first_attempt);
 
 }  // namespace test_tasks

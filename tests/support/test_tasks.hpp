@@ -50,6 +50,8 @@ int crash_engine(std::string path);
 int end_engine(std::string path, std::string how, int code);
 // n, except that it throws std::invalid_argument("odd one out") when n == bad.
 int fail_at(int n, int bad);
+// Throws on the task's first attempt only; returns x on later ones.
+int fail_first_attempt(int x);
 // The point moved by (dx, dy): a HERD_CODEC struct both ways.
 Point shift(Point p, double dx, double dy);
 std::vector<double> scale(std::vector<double> xs, double factor);

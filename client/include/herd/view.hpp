@@ -25,6 +25,11 @@ struct TaskOptions {
   // chunks automatically, growing them until a chunk takes a few
   // milliseconds; 1 sends every item as a task of its own.
   size_t chunksize = 0;
+  // A task that threw is tried again while `retries` are left (the attempt
+  // counts, as for a lost engine); the last attempt's RemoteError otherwise.
+  // In a map, a chunk goes again only if every item in it threw, so no item
+  // that succeeded runs twice (chunksize = 1 makes each item its own task).
+  bool retry_exceptions = false;
 };
 
 namespace detail {
