@@ -63,7 +63,7 @@ class Session {
     control_.set(zmq::sockopt::rcvhwm, 0);
     const std::string endpoint = "inproc://executor";
     control_.bind(endpoint);
-    executor_ = std::make_unique<Executor>(context_, endpoint, host_);
+    executor_ = std::make_unique<Executor>(context_, endpoint, host_, options_.capture);
     socket_.set(zmq::sockopt::routing_id, random_routing_id());
     wire::set_curve_client(socket_, options_.curve);
     monitor_ = std::make_unique<wire::ConnectionMonitor>(context_, socket_, options_.url,
