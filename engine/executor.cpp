@@ -16,6 +16,7 @@
 #include <typeinfo>
 #include <utility>
 
+#include "engine/item_clock.hpp"
 #include "engine/output_capture.hpp"
 #include "herd/error.hpp"
 #include "herd/task.hpp"
@@ -354,7 +355,7 @@ std::optional<wire::ItemFailure> Executor::Core::call(const detail::TaskEntry& e
 
 // Runs every item of a chunk; one packed result frame, failures in the header.
 // Each item's completion time goes in `out` (item_us), and what it wrote in
-// `output`: per item, a clock read and a look at the capture's sentinels.
+// `output`: per item, a time stamp and a look at the capture's sentinels.
 Bytes Executor::Core::run_chunk(const detail::TaskEntry& entry, const std::vector<Bytes>& columns,
                                 uint32_t items, uint64_t max_output, wire::Header& out,
                                 wire::Output& output) {
@@ -373,11 +374,7 @@ Bytes Executor::Core::run_chunk(const detail::TaskEntry& entry, const std::vecto
   Writer packed;
   Bytes result;
   out.set_status(wire::OK);
-  out.mutable_item_us()->Reserve(static_cast<int>(std::min<uint32_t>(items, 1u << 20)));
-  // Microseconds since the chunk started (`out.started`), as a steady clock
-  // counts them: cheaper to read than the time of day, and never backwards.
-  const auto start = std::chrono::steady_clock::now();
-  uint64_t last_us = 0;
+  ItemClock clock;
   for (uint32_t i = 0; i < items; ++i) {
     std::optional<wire::ItemFailure> failure;
     try {
@@ -389,12 +386,7 @@ Bytes Executor::Core::run_chunk(const detail::TaskEntry& entry, const std::vecto
       return Bytes();
     }
     failure = call(entry, args, result);
-    const auto done_us =
-        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                  std::chrono::steady_clock::now() - start)
-                                  .count());
-    out.add_item_us(done_us - last_us);
-    last_us = done_us;
+    clock.mark();
     collect_output(i, max_output, output);
     const size_t mark = packed.begin_item();
     if (failure) {
@@ -405,6 +397,8 @@ Bytes Executor::Core::run_chunk(const detail::TaskEntry& entry, const std::vecto
     }
     packed.end_item(mark);
   }
+  const auto deltas = clock.deltas_us();
+  out.mutable_item_us()->Add(deltas.begin(), deltas.end());
   return std::move(packed).finish();
 }
 
