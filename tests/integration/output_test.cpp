@@ -127,4 +127,20 @@ TEST_F(OutputTest, EngineLogsKeepHerdsOwnLinesOnly) {
   EXPECT_NE(logs.find("registered with"), std::string::npos) << logs;
 }
 
+// Output that would make a result too large for the controller is dropped,
+// not the result.
+TEST(OutputLimitTest, OutputGoesFirstWhenTheResultWouldBeTooLarge) {
+  using herd::test::ClusterOptions;
+  herd::test::TestCluster cluster(1, "test",
+                                  ClusterOptions{.extra_args = {"--max-message-mb", "1"}});
+  cluster.client().wait_for_engines(1, herd::test::kEngineWait);
+  const auto lb = cluster.client().load_balanced_view().with({.max_output = 4u << 20});
+  const auto big = lb.apply(output_tasks::print_bytes, int64_t{3} << 20);
+  EXPECT_EQ(big.get(kResultWait), 0);
+  EXPECT_EQ(big.metadata().stdout_text, "");
+  const auto small = lb.apply(output_tasks::print_bytes, 10);
+  ASSERT_TRUE(small.wait(kResultWait));
+  EXPECT_EQ(small.metadata().stdout_text, std::string(10, 'x'));
+}
+
 }  // namespace
