@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace examples {
@@ -28,5 +29,9 @@ int hates_eights(int n);
 // The energy left in a unit oscillator (x'' = -x - damping x', starting at
 // x = 1 at rest) after 40 time units: the sweep example's "simulation".
 double damped_energy(double damping);
+
+// The sum of the std::vector<double> this engine's store holds under `key`
+// (put there by DirectView::scatter); also stored under key + ".sum".
+double partial_sum(std::string key);
 
 }  // namespace examples
