@@ -35,8 +35,8 @@ int cmd_engine(const Invocation& inv) {
   add_load_option(cl);
   add_supervised_options(cl);
   // --status-fd N: a supervisor's pipe, for announcing an exit we mean.
-  cl.hidden().add_options()("restarts", po::value<long>()->default_value(0))("status-fd",
-                                                                             po::value<long>());
+  cl.hidden().add_options()("restarts", po::value<long>()->default_value(0))(
+      "status-fd", po::value<long>());
   if (!cl.parse(inv.args)) return 0;
   if (cl.has("file") && cl.has("url")) cl.fail("give either --file or --url, not both");
   if (cl.has("status-fd"))

@@ -122,7 +122,8 @@ std::string profile_of(const std::vector<std::string>& args,
   for (size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--") break;  // herd submit's command follows
     if (args[i] == kOption && i + 1 < args.size()) return args[i + 1];
-    if (args[i].starts_with(std::string(kOption) + "=")) return args[i].substr(kOption.size() + 1);
+    if (args[i].starts_with(std::string(kOption) + "="))
+      return args[i].substr(kOption.size() + 1);
   }
   for (const auto& variable : environment)
     if (variable.starts_with(kVariable) && variable.size() > kVariable.size())

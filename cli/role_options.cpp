@@ -42,15 +42,14 @@ void add_controller_options(CommandLine& cl) {
       po::value<long>()->default_value(defaults.heartbeat_misses)->value_name("N"),
       "heartbeats an engine may miss before it counts as lost")(
       "client-timeout",
-      po::value<double>()
-          ->default_value(std::chrono::duration<double>(defaults.client_timeout).count())
-          ->value_name("S"),
+      po::value<double>()->default_value(std::chrono::duration<double>(defaults.client_timeout).count())->value_name("S"),
       "seconds a client may stay silent before the controller forgets it, dropping its queued "
-      "tasks")("max-message-mb",
-               po::value<long>()
-                   ->default_value(static_cast<long>(defaults.max_message_bytes >> 20))
-                   ->value_name("MB"),
-               "largest message accepted from a client or engine; a larger one drops its sender");
+      "tasks")(
+      "max-message-mb",
+      po::value<long>()
+          ->default_value(static_cast<long>(defaults.max_message_bytes >> 20))
+          ->value_name("MB"),
+      "largest message accepted from a client or engine; a larger one drops its sender");
 }
 
 herd::controller::ControllerOptions controller_options(const CommandLine& cl) {
@@ -84,23 +83,22 @@ herd::controller::ControllerOptions controller_options(const CommandLine& cl) {
 }
 
 std::vector<std::string> controller_arguments(const herd::controller::ControllerOptions& o) {
-  std::vector<std::string> args = {
-      "--ip",
-      o.ip,
-      "--client-port",
-      std::to_string(o.client_port),
-      "--engine-port",
-      std::to_string(o.engine_port),
-      "--hwm",
-      std::to_string(o.engine_hwm),
-      "--heartbeat-interval",
-      std::to_string(o.heartbeat_interval.count()),
-      "--heartbeat-misses",
-      std::to_string(o.heartbeat_misses),
-      "--client-timeout",
-      std::to_string(std::chrono::duration<double>(o.client_timeout).count()),
-      "--max-message-mb",
-      std::to_string(o.max_message_bytes >> 20)};
+  std::vector<std::string> args = {"--ip",
+                                   o.ip,
+                                   "--client-port",
+                                   std::to_string(o.client_port),
+                                   "--engine-port",
+                                   std::to_string(o.engine_port),
+                                   "--hwm",
+                                   std::to_string(o.engine_hwm),
+                                   "--heartbeat-interval",
+                                   std::to_string(o.heartbeat_interval.count()),
+                                   "--heartbeat-misses",
+                                   std::to_string(o.heartbeat_misses),
+                                   "--client-timeout",
+                                   std::to_string(std::chrono::duration<double>(o.client_timeout).count()),
+                                   "--max-message-mb",
+                                   std::to_string(o.max_message_bytes >> 20)};
   if (!o.location.empty()) args.insert(args.end(), {"--location", o.location});
   if (o.insecure) args.push_back("--insecure");
   return args;
