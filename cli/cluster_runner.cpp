@@ -137,10 +137,9 @@ void report_exit(const Supervisor::Exit& exit) {
   const std::string name = Supervisor::name(exit.slot);
   switch (exit.ending()) {
     case Supervisor::Ending::kRefused:
-      spdlog::error(
-          "{} (pid {}) was refused by the controller (its key or protocol version; see "
-          "its log) and is not restarted",
-          name, exit.slot.pid);
+      spdlog::error("{} (pid {}) was refused by the controller (its key or protocol version; see "
+                    "its log) and is not restarted",
+                    name, exit.slot.pid);
       break;
     case Supervisor::Ending::kRecycled:
       spdlog::info("{} (pid {}) was recycled by the controller", name, exit.slot.pid);
