@@ -206,7 +206,7 @@ std::vector<std::string> stop_recorded_ssh(const Json& record, milliseconds boun
   for (auto& [name, program] : stopping) {
     const auto status = program->finish(deadline);
     if (status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-      spdlog::info("host {}: {}", name, program->last_line());
+      spdlog::debug("host {}: {}", name, program->last_line());
     else
       left.push_back(failure(name, *program, status));
   }
