@@ -240,7 +240,9 @@ int supervise_plan(const ClusterPlan& plan, StartupReport& report, const std::at
   }
   // After the fork of a daemon and after the startup's client is gone.
   std::optional<DeathNotice> notice;
-  if (!plan.host_only) {
+  // A host supervisor has the key only where it shares the cluster's
+  // profile (an mpiexec or Slurm rank on a shared home folder).
+  if (!plan.host_only || std::filesystem::exists(plan.profile.supervisor_file())) {
     notice.emplace(plan.profile.supervisor_file());
     notice->connect();
   }

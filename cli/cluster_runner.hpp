@@ -32,7 +32,8 @@ struct ClusterPlan {
   std::shared_ptr<Launcher> launcher;
   // A launcher's host supervisor (herd cluster host): it may hold only the
   // engine key, so it reports ready once its engines run (the controller's
-  // side watches them register) and sends no death notices.
+  // side watches them register), and sends death notices only where it
+  // finds the profile's supervisor.json.
   bool host_only = false;
 };
 

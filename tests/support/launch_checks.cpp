@@ -1,5 +1,8 @@
 #include "support/launch_checks.hpp"
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -13,6 +16,14 @@ std::string read_text(const fs::path& file) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+bool on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "");
+  for (std::string dir; std::getline(dirs, dir, ':');)
+    if (!dir.empty() && ::access((fs::path(dir) / name).c_str(), X_OK) == 0) return true;
+  return false;
 }
 
 std::vector<pid_t> profile_pids(const fs::path& herd_dir, const std::string& profile) {

@@ -15,6 +15,10 @@ namespace herd::test {
 // The whole content of a file ("" if it cannot be read).
 std::string read_text(const std::filesystem::path& file);
 
+// Whether an executable `name` is on $PATH (tests of mpiexec and Slurm
+// skip without them).
+bool on_path(const std::string& name);
+
 // The pids in HERD_DIR/profile_<profile>/run/*.pid now.
 std::vector<pid_t> profile_pids(const std::filesystem::path& herd_dir, const std::string& profile);
 
