@@ -18,12 +18,14 @@ std::string read_text(const fs::path& file) {
   return s.str();
 }
 
-bool on_path(const std::string& name) {
+std::string program_path(const std::string& name) {
   const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "");
-  for (std::string dir; std::getline(dirs, dir, ':');)
-    if (!dir.empty() && ::access((fs::path(dir) / name).c_str(), X_OK) == 0) return true;
-  return false;
+  std::istringstream dirs(std::string(path ? path : "") + ":/usr/sbin:/sbin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const fs::path candidate = fs::path(dir) / name;
+    if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  return "";
 }
 
 std::vector<pid_t> profile_pids(const fs::path& herd_dir, const std::string& profile) {

@@ -15,9 +15,10 @@ namespace herd::test {
 // The whole content of a file ("" if it cannot be read).
 std::string read_text(const std::filesystem::path& file);
 
-// Whether an executable `name` is on $PATH (tests of mpiexec and Slurm
-// skip without them).
-bool on_path(const std::string& name);
+// Where the executable `name` is on $PATH (then /usr/sbin and /sbin),
+// or "": tests of mpiexec and Slurm skip without them.
+std::string program_path(const std::string& name);
+inline bool on_path(const std::string& name) { return !program_path(name).empty(); }
 
 // The pids in HERD_DIR/profile_<profile>/run/*.pid now.
 std::vector<pid_t> profile_pids(const std::filesystem::path& herd_dir, const std::string& profile);
