@@ -18,6 +18,8 @@
 #include "herd/error.hpp"
 #include "options.hpp"
 #include "pid_files.hpp"
+#include "process.hpp"
+#include "program.hpp"
 #include "role_options.hpp"
 
 namespace herd::cli {
@@ -25,6 +27,7 @@ namespace herd::cli {
 namespace {
 
 constexpr long kMaxEngines = 4096;
+constexpr std::chrono::seconds kLoadCheckBound{30};
 
 // This process's rank in an mpiexec or Slurm job (0 outside one): it names
 // the engines' log files apart.
@@ -32,6 +35,20 @@ long job_rank() {
   for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"})
     if (const char* value = std::getenv(name)) return std::atol(value);
   return 0;
+}
+
+// Fails with the loader's own words if a library cannot be loaded here, so
+// that the launcher's start reports them, where engines that died one after
+// another would only leave them in this host's logs.
+void check_libraries(const std::vector<std::string>& load_arguments) {
+  if (load_arguments.empty()) return;
+  std::vector<std::string> argv = {self_path(), "engine", "--check-load"};
+  argv.insert(argv.end(), load_arguments.begin(), load_arguments.end());
+  const auto r = run_program(argv, kLoadCheckBound);
+  if (r.ok()) return;
+  const std::string last = last_line_of(r.output);
+  throw herd::Error(last.starts_with("herd: ") ? last.substr(6)
+                                               : "cannot load the task libraries: " + last);
 }
 
 }  // namespace
@@ -76,6 +93,7 @@ int cmd_cluster_host(const Invocation& inv) {
     herd::write_connection_file(plan.profile.engine_file(),
                                 herd::parse_connection_info(text, "standard input"));
   }
+  check_libraries(plan.engine_options);
   return start_cluster(plan, cl.flag("daemonize"));
 }
 

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "launcher.hpp"
+#include "logging.hpp"
 #include "process.hpp"
 #include "program.hpp"
 
@@ -79,8 +80,10 @@ class SlurmLauncher : public Launcher {
     const auto state = job_state(job_);
     if (!state || !state->empty()) return "";
     gone_ = true;
-    return "slurm job " + job_ + " has ended; see " +
-           (context_.profile.log_dir() / ("slurm-" + job_ + ".log")).string();
+    const auto log = context_.profile.log_dir() / ("slurm-" + job_ + ".log");
+    const std::string error = last_error(log);
+    return "slurm job " + job_ + " has ended" + (error.empty() ? "" : ": " + error) + "; see " +
+           log.string();
   }
 
   std::string pending() override {
@@ -90,7 +93,11 @@ class SlurmLauncher : public Launcher {
 
   std::vector<std::string> stop(milliseconds bound) override {
     auto left = stop_recorded_slurm({{"job", job_}}, bound);
-    if (left.empty()) remove_launch_record(context_.profile);
+    if (left.empty()) {
+      remove_launch_record(context_.profile);
+      std::error_code ignored;
+      std::filesystem::remove(context_.profile.run_dir() / "slurm-job.sh", ignored);
+    }
     return left;
   }
 

@@ -138,8 +138,10 @@ const std::string& Program::output() {
   return output_;
 }
 
-std::string Program::last_line() {
-  std::istringstream lines(output());
+std::string Program::last_line() { return last_line_of(output()); }
+
+std::string last_line_of(const std::string& text) {
+  std::istringstream lines(text);
   std::string last;
   for (std::string line; std::getline(lines, line);)
     if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;

@@ -67,6 +67,9 @@ struct ProgramResult {
 ProgramResult run_program(const std::vector<std::string>& argv, std::chrono::milliseconds bound,
                           const std::string& input = {});
 
+// The last line of `text` that is not blank ("" if none).
+std::string last_line_of(const std::string& text);
+
 // Words of a command given as one option ("ssh -p 2222"), split at blanks.
 std::vector<std::string> split_words(const std::string& command);
 // `args` as one line for a POSIX shell (what ssh hands the remote shell):

@@ -14,6 +14,7 @@
 #include "herd/herd.hpp"
 #include "support/launch_checks.hpp"
 #include "support/subprocess.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_cluster.hpp"
 #include "support/test_tasks.hpp"
 
@@ -82,6 +83,20 @@ TEST(MpiLauncherTest, RanksRunTheEnginesRestartThemAndStopLeavesNothing) {
   EXPECT_EQ(stop.exit_code, 0) << stop.describe();
   EXPECT_TRUE(herd::test::wait_until_gone(everything, 10s).empty())
       << "a rank, an engine or mpiexec outlived herd cluster stop";
+}
+
+TEST(MpiLauncherTest, ALibraryTheRanksCannotLoadFailsTheStartWithTheLoadersMessage) {
+  if (!herd::test::on_path("mpiexec"))
+    GTEST_SKIP() << "mpiexec is not installed (apt-get install openmpi-bin)";
+  herd::test::TempDir dir("herd-mpi-test");
+  const RunResult r = herd::test::run_command(
+      {herd::test::herd_binary(), "cluster", "start", "--daemonize", "--profile", "mpi",
+       "--launcher", "mpi", "--n", "2", "--load", HERD_TEST_BROKEN_TASKS_LIB, "--timeout", "20"},
+      40s, {{"HERD_DIR", dir.path().string()}});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_NE(r.err.find("undefined symbol: herd_test_missing_symbol"), std::string::npos)
+      << r.describe();
+  EXPECT_TRUE(herd::test::profile_pids(dir.path(), "mpi").empty());
 }
 
 }  // namespace

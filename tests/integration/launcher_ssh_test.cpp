@@ -114,6 +114,27 @@ TEST_F(SshLauncherTest, AHostThatCannotBeReachedFailsTheStartByName) {
   EXPECT_TRUE(profile_pids(dir.path(), "ssh").empty());
 }
 
+TEST_F(SshLauncherTest, ALibraryAHostCannotLoadFailsTheStartWithTheLoadersMessage) {
+  herd::test::TempDir dir("herd-ssh-test");
+  std::vector<std::string> argv = {herd::test::herd_binary(),
+                                   "cluster",
+                                   "start",
+                                   "--daemonize",
+                                   "--profile",
+                                   "ssh",
+                                   "--timeout",
+                                   "20",
+                                   "--load",
+                                   HERD_TEST_BROKEN_TASKS_LIB};
+  for (const auto& a : launcher_args("a")) argv.push_back(a);
+  const RunResult r = herd::test::run_command(argv, 40s, {{"HERD_DIR", dir.path().string()}});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_NE(r.err.find("host a:"), std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find("undefined symbol: herd_test_missing_symbol"), std::string::npos)
+      << r.describe();
+  EXPECT_TRUE(profile_pids(dir.path(), "ssh.a").empty());
+}
+
 TEST_F(SshLauncherTest, StopNamesAnUnreachableHostAndStopsTheRest) {
   TestCluster cluster(2, "ssh", {.extra_args = launcher_args("a,b")});
   const auto a = profile_pids(cluster.herd_dir(), "ssh.a");
