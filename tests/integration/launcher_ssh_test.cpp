@@ -38,6 +38,22 @@ class SshLauncherTest : public ::testing::Test {
     return {"--launcher",    "ssh",         "--hosts",       hosts,
             "--ssh-command", ssh_.string(), "--remote-herd", herd::test::herd_binary()};
   }
+  // `herd cluster start --launcher ssh` of profile "ssh" in `herd_dir`.
+  RunResult start_in(const fs::path& herd_dir, const std::string& hosts,
+                     const std::string& library) const {
+    std::vector<std::string> argv = {herd::test::herd_binary(),
+                                     "cluster",
+                                     "start",
+                                     "--daemonize",
+                                     "--profile",
+                                     "ssh",
+                                     "--timeout",
+                                     "20",
+                                     "--load",
+                                     library};
+    for (const auto& a : launcher_args(hosts)) argv.push_back(a);
+    return herd::test::run_command(argv, 40s, {{"HERD_DIR", herd_dir.string()}});
+  }
   void set_down(const std::string& host, bool down) {
     const fs::path marker = scratch_.path() / ("down-" + host);
     if (down)
@@ -47,6 +63,7 @@ class SshLauncherTest : public ::testing::Test {
   }
 
   herd::test::TempDir scratch_{"herd-ssh-test"};
+  herd::test::TempDir dir_{"herd-ssh-test"};  // HERD_DIR of the starts that fail
   const fs::path ssh_ = scratch_.path() / "ssh";
 };
 
@@ -93,46 +110,22 @@ TEST_F(SshLauncherTest, TheConnectionInfoTravelsOnStandardInputOnly) {
 
 TEST_F(SshLauncherTest, AHostThatCannotBeReachedFailsTheStartByName) {
   set_down("c", true);
-  herd::test::TempDir dir("herd-ssh-test");
-  std::vector<std::string> argv = {herd::test::herd_binary(),
-                                   "cluster",
-                                   "start",
-                                   "--daemonize",
-                                   "--profile",
-                                   "ssh",
-                                   "--timeout",
-                                   "20",
-                                   "--load",
-                                   herd::test::test_tasks_library()};
-  for (const auto& a : launcher_args("a,c")) argv.push_back(a);
-  const RunResult r = herd::test::run_command(argv, 40s, {{"HERD_DIR", dir.path().string()}});
+  const RunResult r = start_in(dir_.path(), "a,c", herd::test::test_tasks_library());
   EXPECT_EQ(r.exit_code, 1) << r.describe();
   EXPECT_NE(r.err.find("host c:"), std::string::npos) << r.describe();
   EXPECT_NE(r.err.find("No route to host"), std::string::npos) << r.describe();
   // What started on a was stopped again.
-  EXPECT_TRUE(herd::test::wait_until_gone(profile_pids(dir.path(), "ssh.a"), kGoneBound).empty());
-  EXPECT_TRUE(profile_pids(dir.path(), "ssh").empty());
+  EXPECT_TRUE(herd::test::wait_until_gone(profile_pids(dir_.path(), "ssh.a"), kGoneBound).empty());
+  EXPECT_TRUE(profile_pids(dir_.path(), "ssh").empty());
 }
 
 TEST_F(SshLauncherTest, ALibraryAHostCannotLoadFailsTheStartWithTheLoadersMessage) {
-  herd::test::TempDir dir("herd-ssh-test");
-  std::vector<std::string> argv = {herd::test::herd_binary(),
-                                   "cluster",
-                                   "start",
-                                   "--daemonize",
-                                   "--profile",
-                                   "ssh",
-                                   "--timeout",
-                                   "20",
-                                   "--load",
-                                   HERD_TEST_BROKEN_TASKS_LIB};
-  for (const auto& a : launcher_args("a")) argv.push_back(a);
-  const RunResult r = herd::test::run_command(argv, 40s, {{"HERD_DIR", dir.path().string()}});
+  const RunResult r = start_in(dir_.path(), "a", HERD_TEST_BROKEN_TASKS_LIB);
   EXPECT_EQ(r.exit_code, 1) << r.describe();
   EXPECT_NE(r.err.find("host a:"), std::string::npos) << r.describe();
   EXPECT_NE(r.err.find("undefined symbol: herd_test_missing_symbol"), std::string::npos)
       << r.describe();
-  EXPECT_TRUE(profile_pids(dir.path(), "ssh.a").empty());
+  EXPECT_TRUE(profile_pids(dir_.path(), "ssh.a").empty());
 }
 
 TEST_F(SshLauncherTest, StopNamesAnUnreachableHostAndStopsTheRest) {
