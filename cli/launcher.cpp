@@ -17,16 +17,18 @@ void add_launcher_options(CommandLine& cl) {
       "launcher", po::value<std::string>()->default_value("local")->value_name("NAME"),
       "where the engines run: local (this host), ssh (--hosts), mpi (mpiexec -n N) or slurm "
       "(one sbatch job of N tasks)")(
-      "hosts", po::value<std::string>()->value_name("H[=N],…"),
+      "hosts", po::value<std::string>()->value_name("H[=N],..."),
       "ssh: the hosts and engines per host (a,b=4,c: 1, 4 and 1 engines); --n is ignored")(
       "ssh-command", po::value<std::string>()->default_value("ssh")->value_name("CMD"),
       "ssh: the command that runs a command on a host (`CMD HOST COMMAND`), split at blanks")(
       "remote-herd", po::value<std::string>()->default_value("herd")->value_name("PATH"),
       "ssh: the herd binary on the hosts")(
       "mpi-args", po::value<std::string>()->default_value("")->value_name("ARGS"),
-      "mpi: more mpiexec arguments (split at blanks), e.g. \"--hostfile hosts --oversubscribe\"")(
-      "slurm-args", po::value<std::string>()->default_value("")->value_name("ARGS"),
-      "slurm: more sbatch arguments (split at blanks), e.g. \"--partition debug --time 1:00:00\"");
+      "mpi: more mpiexec arguments, split at blanks: --mpi-args=\"--hostfile hosts "
+      "--oversubscribe\"")("slurm-args",
+                           po::value<std::string>()->default_value("")->value_name("ARGS"),
+                           "slurm: more sbatch arguments, split at blanks: "
+                           "--slurm-args=\"--partition debug --time 1:00:00\"");
 }
 
 std::unique_ptr<Launcher> make_launcher(const CommandLine& cl, LaunchContext context) {

@@ -29,8 +29,11 @@ using Json = nlohmann::json;
 
 constexpr long kMaxEngines = 4096;
 constexpr milliseconds kCommandBound{10'000};
-// How often the start asks squeue whether the job is still there.
-constexpr milliseconds kQueuePoll{1000};
+// How often the supervisor asks squeue whether the job is still there: often
+// while the start waits, then more and more rarely (a site's slurmctld
+// serves many users).
+constexpr milliseconds kFirstQueuePoll{1000};
+constexpr milliseconds kMaxQueuePoll{60'000};
 constexpr milliseconds kGonePoll{200};
 
 // The job's state as squeue shows it ("PENDING", "RUNNING", …), "" once
@@ -69,14 +72,15 @@ class SlurmLauncher : public Launcher {
     job_ = words.back().substr(0, words.back().find(';'));  // "ID;cluster"
     write_launch_record(context_.profile, {{"launcher", "slurm"}, {"job", job_}});
     spdlog::info("submitted slurm job {} of {} task(s)", job_, context_.engines);
-    next_look_ = Clock::now() + kQueuePoll;
+    next_look_ = Clock::now() + queue_poll_;
   }
 
   int engines() const override { return static_cast<int>(context_.engines); }
 
   std::string trouble() override {
     if (job_.empty() || gone_ || Clock::now() < next_look_) return "";
-    next_look_ = Clock::now() + kQueuePoll;
+    queue_poll_ = std::min(queue_poll_ * 2, kMaxQueuePoll);
+    next_look_ = Clock::now() + queue_poll_;
     const auto state = job_state(job_);
     if (!state || !state->empty()) return "";
     gone_ = true;
@@ -120,6 +124,7 @@ class SlurmLauncher : public Launcher {
   std::string job_;
   bool gone_ = false;
   Clock::time_point next_look_{};
+  milliseconds queue_poll_ = kFirstQueuePoll;
 };
 
 }  // namespace
