@@ -5,6 +5,7 @@
 // cannot be reached fails the start, or the stop, by name; and
 // `herd cluster stop` leaves no remote process behind.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <fstream>
@@ -126,6 +127,25 @@ TEST_F(SshLauncherTest, ALibraryAHostCannotLoadFailsTheStartWithTheLoadersMessag
   EXPECT_NE(r.err.find("undefined symbol: herd_test_missing_symbol"), std::string::npos)
       << r.describe();
   EXPECT_TRUE(profile_pids(dir_.path(), "ssh.a").empty());
+}
+
+TEST_F(SshLauncherTest, StopEndsTheHostsEvenWhenTheSupervisorWasKilled) {
+  TestCluster cluster(2, "ssh", {.extra_args = launcher_args("a,b")});
+  auto remote = profile_pids(cluster.herd_dir(), "ssh.a");
+  const auto b = profile_pids(cluster.herd_dir(), "ssh.b");
+  remote.insert(remote.end(), b.begin(), b.end());
+  ASSERT_EQ(remote.size(), 4u);
+  // The supervisor dies without a word: nothing stops the hosts but the
+  // record it left in run/launcher.json.
+  int killed = 0;
+  for (const auto& file : cluster.pid_files())
+    if (file.filename().string().rfind("supervisor-", 0) == 0)
+      killed += ::kill(std::stoi(file.stem().string().substr(11)), SIGKILL) == 0;
+  ASSERT_EQ(killed, 1);
+  const RunResult stop = cluster.stop();
+  EXPECT_EQ(stop.exit_code, 0) << stop.describe();
+  EXPECT_TRUE(herd::test::wait_until_gone(remote, kGoneBound).empty())
+      << "a host kept its supervisor or engines";
 }
 
 TEST_F(SshLauncherTest, StopNamesAnUnreachableHostAndStopsTheRest) {
