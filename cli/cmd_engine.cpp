@@ -36,9 +36,14 @@ int cmd_engine(const Invocation& inv) {
   add_load_option(cl);
   add_supervised_options(cl);
   // --status-fd N: a supervisor's pipe, for announcing an exit we mean.
+  // --check-load: load the libraries and exit (a host supervisor's check).
   cl.hidden().add_options()("restarts", po::value<long>()->default_value(0))(
-      "status-fd", po::value<long>());
+      "status-fd", po::value<long>())("check-load", po::bool_switch());
   if (!cl.parse(inv.args)) return 0;
+  if (cl.flag("check-load")) {
+    herd::engine::load_task_libraries(load_paths(cl));
+    return 0;
+  }
   if (cl.has("file") && cl.has("url")) cl.fail("give either --file or --url, not both");
   if (cl.has("status-fd"))
     herd::engine::set_exit_announcement_fd(
@@ -63,7 +68,7 @@ namespace {
 
 int run(CommandLine& cl) {
   herd::engine::EngineOptions options;
-  options.libraries = cl.strings("load");
+  options.libraries = load_paths(cl);
   options.restarts =
       static_cast<uint32_t>(cl.integer("restarts", 0, std::numeric_limits<uint32_t>::max()));
   if (cl.has("connect-timeout")) options.connect_timeout = cl.seconds("connect-timeout");

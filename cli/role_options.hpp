@@ -21,6 +21,11 @@ std::vector<std::string> controller_arguments(const herd::controller::Controller
 
 // --load LIB.so, repeatable.
 void add_load_option(CommandLine& cl);
+// The libraries given, made absolute against the working directory, so that
+// they mean the same to a supervisor's children wherever they run: a path
+// with a '/' or naming a file here. A bare name naming no file here is left
+// to the loader's own search (LD_LIBRARY_PATH, the system's folders).
+std::vector<std::string> load_paths(const CommandLine& cl);
 // The libraries given, as arguments for a `herd engine` child.
 std::vector<std::string> load_arguments(const CommandLine& cl);
 
