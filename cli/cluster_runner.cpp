@@ -195,8 +195,12 @@ int supervise_plan(const ClusterPlan& plan, StartupReport& report, const std::at
     std::vector<std::string> engine_options = {"--file", plan.profile.engine_file().string()};
     engine_options.insert(engine_options.end(), plan.engine_options.begin(),
                           plan.engine_options.end());
-    for (int i = 0; i < plan.engines; ++i)
+    for (int i = 0; i < plan.engines; ++i) {
       supervisor.start_engine(plan.first_engine + i, engine_options);
+      if (!plan.after_engine) continue;
+      wait_for_engines(supervisor, plan, deadline, stop);  // one at a time
+      plan.after_engine(i);
+    }
     report.ready(ready_line(plan, wait_for_engines(supervisor, plan, deadline, stop)));
   } catch (...) {
     supervisor.stop_all(cleanup);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,10 @@ struct ClusterPlan {
   int first_engine = 0;                     // slot number of the first engine (names its log file)
   std::vector<std::string> engine_options;  // --load …
   std::chrono::milliseconds timeout{30'000};
+  // If set, engines start one at a time: each registers, then this runs
+  // with its index before the next starts (herd cluster reload retires an
+  // old engine there). It runs in the supervisor, after a daemon's fork.
+  std::function<void(int)> after_engine;
 };
 
 // Runs the plan in this process and returns its exit code. Reports "ready …"

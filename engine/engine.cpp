@@ -12,6 +12,7 @@
 #include "client/src/process_groups.hpp"
 #include "engine/executor.hpp"
 #include "engine/exit_announcement.hpp"
+#include "engine/library_load.hpp"
 #include "herd/task.hpp"
 #include "proto/curve.hpp"
 #include "proto/wire.hpp"
@@ -95,7 +96,8 @@ class Session {
       check_connect_timeout();
     }
     if (exit_code_ < 0) exit_code_ = 0;
-    send_control(wire::BYE);
+    // A retired engine has said RETIRED; the controller no longer knows it.
+    if (exit_code_ != kRetiredExitCode) send_control(wire::BYE);
     spdlog::info("engine {} stopping", engine_id_);
     if (!executor_->stop(control_)) {
       spdlog::warn("engine {} leaves a running task behind", engine_id_);
@@ -116,6 +118,16 @@ class Session {
       auto* ref = started_.add_tasks();
       ref->set_client(client);
       ref->set_seq(seq);
+      return;
+    }
+    if (parse_returned_note(frames, client, seq)) {
+      auto* ref = returned_.add_tasks();
+      ref->set_client(client);
+      ref->set_seq(seq);
+      return;
+    }
+    if (is_drained_note(frames)) {
+      finish_retirement();
       return;
     }
     flush_started();  // a task's STARTED note always goes before its result
@@ -147,6 +159,19 @@ class Session {
     frames.push_back(wire::pack(failure));
   }
 
+  // Every task this engine held has run or is in returned_: tell the
+  // controller, which queues those again, and leave (kRetiredExitCode).
+  void finish_retirement() {
+    flush_started();
+    returned_.set_type(wire::RETIRED);
+    spdlog::info("engine {} retired; {} tasks it had not begun go back to the controller",
+                 engine_id_, returned_.tasks_size());
+    wire::Frames frames;
+    frames.push_back(wire::pack(returned_));
+    wire::send(socket_, frames);
+    exit_code_ = kRetiredExitCode;
+  }
+
   void flush_started() {
     if (started_.tasks_size() == 0) return;
     started_.set_type(wire::STARTED);
@@ -168,6 +193,13 @@ class Session {
         break;
       case wire::CANCEL:
         executor_->cancel(header.client(), header.seq());
+        break;
+      case wire::RETIRE:
+        if (retiring_) break;
+        retiring_ = true;
+        spdlog::info("engine {} retiring: it finishes its running task and hands back the rest",
+                     engine_id_);
+        executor_->retire(control_);
         break;
       case wire::RECYCLE:
         // A task overran its timeout or ignored a cancellation. A thread
@@ -268,6 +300,12 @@ class Session {
       t->set_name(entry.name);
       t->set_signature(entry.signature);
     }
+    for (const LoadedLibrary& loaded : options_.loaded) {
+      auto* lib = hello->add_libraries();
+      lib->set_path(loaded.path);
+      lib->set_hash(loaded.hash);
+      for (const auto& task : loaded.tasks) lib->add_tasks(task);
+    }
     wire::Frames frames;
     frames.push_back(wire::pack(header));
     wire::send(socket_, frames);
@@ -293,6 +331,8 @@ class Session {
   uint64_t handshakes_seen_ = 0;
   Clock::time_point started_at_, last_hello_, last_warning_;
   wire::Header started_;  // STARTED notes not yet sent
+  wire::Header returned_;  // tasks handed back while retiring
+  bool retiring_ = false;
   uint32_t engine_id_ = 0;
   int exit_code_ = -1;
   std::chrono::milliseconds heartbeat_{1000};
@@ -301,16 +341,21 @@ class Session {
 
 }  // namespace
 
-void load_task_libraries(const std::vector<std::string>& libraries) {
+std::vector<LoadedLibrary> load_task_libraries(const std::vector<std::string>& libraries) {
+  std::vector<LoadedLibrary> loaded;
   for (const auto& path : libraries) {
+    LibraryLoad load(path);
     // RTLD_NODELETE: tasks' code must outlive any handle bookkeeping.
     if (!::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE)) {
       const char* why = ::dlerror();
       throw std::runtime_error("cannot load task library " + path + ": " +
                                (why ? why : "unknown error"));
     }
-    spdlog::info("loaded task library {}", path);
+    loaded.push_back(load.finish());
+    spdlog::info("loaded task library {} (sha256 {}, {} tasks)", path, loaded.back().hash,
+                 loaded.back().tasks.size());
   }
+  return loaded;
 }
 
 int run_engine(const EngineOptions& options, const std::atomic<bool>& stop) {

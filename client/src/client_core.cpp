@@ -101,9 +101,11 @@ ClusterStatus status_from(const wire::StatusReply& r) {
   s.tasks_failed = r.tasks_failed();
   s.lost_engines_hidden = r.lost_engines_hidden();
   s.security = r.security();
-  for (const auto& e : r.engines())
+  for (const auto& e : r.engines()) {
     s.engines.push_back({e.id(), e.host(), e.pid(), e.state(), e.tasks_done(), e.restarts(),
-                         e.outstanding(), e.cores(), e.lost_reason()});
+                         e.outstanding(), e.cores(), e.lost_reason(), {}});
+    for (const auto& lib : e.libraries()) s.engines.back().libraries.push_back({lib.path(), lib.hash()});
+  }
   return s;
 }
 
