@@ -64,7 +64,8 @@ void keep_cluster_options(const CommandLine& cl, const ClusterPlan& plan) {
 
 std::vector<std::string> absolute_paths(const std::vector<std::string>& paths) {
   std::vector<std::string> out;
-  for (const auto& p : paths) out.push_back(std::filesystem::absolute(p).lexically_normal().string());
+  for (const auto& p : paths)
+    out.push_back(std::filesystem::absolute(p).lexically_normal().string());
   return out;
 }
 

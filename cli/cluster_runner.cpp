@@ -161,7 +161,7 @@ int supervise(Supervisor& supervisor, DeathNotice& notice, const std::atomic<boo
       }
       if (const auto delay = supervisor.schedule_restart(exit))
         spdlog::info("restarting {} in {}", Supervisor::name(exit.slot), seconds_text(*delay));
-      else
+      else if (exit.ending() != Supervisor::Ending::kRetired)  // leaving was the point
         spdlog::warn("{} stays down", Supervisor::name(exit.slot));
     }
     supervisor.restart_due();

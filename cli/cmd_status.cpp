@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <map>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -26,7 +26,8 @@ Json to_json(const std::string& profile, const herd::ClusterStatus& s) {
   Json engines = Json::array();
   for (const auto& e : s.engines) {
     Json libraries = Json::array();
-    for (const auto& lib : e.libraries) libraries.push_back({{"path", lib.path}, {"hash", lib.hash}});
+    for (const auto& lib : e.libraries)
+      libraries.push_back({{"path", lib.path}, {"hash", lib.hash}});
     engines.push_back({{"id", e.id},
                        {"host", e.host},
                        {"pid", e.pid},

@@ -28,7 +28,8 @@ wire::Header ControllerLink::request(wire::Header request, std::chrono::millisec
   std::vector<zmq::pollitem_t> items = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
   wire::Frames in;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0)
       throw herd::ConnectionError("the controller at " + url_ + " did not answer within " +
                                   std::to_string(timeout.count()) + " ms");

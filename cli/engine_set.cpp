@@ -3,9 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <cstdio>
-
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -71,7 +70,8 @@ ClusterPlan joining_plan(const CommandLine& cl, int engines) {
   plan.engines = engines;
   plan.engine_options = load_arguments(cl);
   if (plan.engine_options.empty() && kept)
-    for (const auto& lib : kept->load) plan.engine_options.insert(plan.engine_options.end(), {"--load", lib});
+    for (const auto& lib : kept->load)
+      plan.engine_options.insert(plan.engine_options.end(), {"--load", lib});
   plan.timeout = cl.seconds("timeout");
   plan.first_engine = next_engine_slot(plan.profile);
   return plan;
@@ -116,8 +116,8 @@ int retire_engines(const CommandLine& cl, uint32_t count) {
     if (std::find(left.begin(), left.end(), id) == left.end())
       fmt::print("retired engine {}\n", id);
     else
-      fmt::print("engine {} is still running its task after {}; it leaves once that is done\n",
-                 id, seconds_text(timeout));
+      fmt::print("engine {} is still running its task after {}; it leaves once that is done\n", id,
+                 seconds_text(timeout));
   }
   return 0;
 }

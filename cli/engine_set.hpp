@@ -39,8 +39,7 @@ std::vector<uint32_t> request_retirement(const herd::Profile& profile,
 
 // Waits until the controller has given up each of `ids` (retired, or
 // lost); returns those still live at `deadline`.
-std::vector<uint32_t> wait_until_retired(const herd::Profile& profile,
-                                         std::vector<uint32_t> ids,
+std::vector<uint32_t> wait_until_retired(const herd::Profile& profile, std::vector<uint32_t> ids,
                                          std::chrono::steady_clock::time_point deadline);
 
 // The live engines that are not retiring, by id.

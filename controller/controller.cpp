@@ -762,9 +762,8 @@ void Controller::Impl::on_retire_request(const std::string& rid, const wire::Hea
     EngineRecord* engine = registry_.find(id);
     if (!engine || engine->lost) {
       refuse(clients_, rid, "no-such-engine",
-             "no live engine " + std::to_string(id) + (engine ? " (it was lost: " +
-                                                                    engine->lost_reason + ")"
-                                                              : std::string()));
+             "no live engine " + std::to_string(id) +
+                 (engine ? " (it was lost: " + engine->lost_reason + ")" : std::string()));
       return;
     }
     if (std::find(chosen.begin(), chosen.end(), engine) == chosen.end()) chosen.push_back(engine);

@@ -129,7 +129,8 @@ std::vector<EngineRecord*> EngineRegistry::least_busy(size_t count) const {
   for (EngineRecord* e : live_)
     if (!e->retiring) candidates.push_back(e);
   std::sort(candidates.begin(), candidates.end(), [](const EngineRecord* a, const EngineRecord* b) {
-    return a->outstanding() != b->outstanding() ? a->outstanding() < b->outstanding() : a->id > b->id;
+    return a->outstanding() != b->outstanding() ? a->outstanding() < b->outstanding()
+                                                : a->id > b->id;
   });
   if (candidates.size() > count) candidates.resize(count);
   return candidates;

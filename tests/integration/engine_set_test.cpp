@@ -6,12 +6,16 @@
 // runs a cluster of its own: they take engines away.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -21,6 +25,7 @@
 #include "support/child_process.hpp"
 #include "support/cluster_probe.hpp"
 #include "support/cluster_suite.hpp"
+#include "support/raw_peer.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_cluster.hpp"
 #include "support/test_tasks.hpp"
@@ -83,6 +88,30 @@ bool wait_for_text(const fs::path& file, const std::string& needle,
   return true;
 }
 
+// `herd args… --profile P` run in the background, its output in `scratch`.
+std::unique_ptr<herd::test::ChildProcess> herd_in_background(const TestCluster& cluster,
+                                                             const herd::test::TempDir& scratch,
+                                                             std::vector<std::string> args) {
+  args.insert(args.begin(), herd::test::herd_binary());
+  args.insert(args.end(), {"--profile", cluster.profile()});
+  return std::make_unique<herd::test::ChildProcess>(
+      args, std::map<std::string, std::string>{{"HERD_DIR", cluster.herd_dir().string()}},
+      scratch.path() / "out", scratch.path() / "err");
+}
+
+// A task of `seconds` running, and the engine that runs it.
+struct BusyEngine {
+  herd::AsyncResult<double> task;
+  herd::EngineInfo engine;
+};
+
+std::optional<BusyEngine> make_one_engine_busy(herd::Client& client, double seconds) {
+  auto task = client.load_balanced_view().apply(test_tasks::sleep_for, seconds);
+  const auto busy = herd::test::wait_for_one_busy_engine(client, 10s);
+  if (!busy) return std::nullopt;
+  return BusyEngine{task, *busy};
+}
+
 const herd::EngineInfo* find_engine(const herd::ClusterStatus& s, uint32_t id) {
   for (const auto& e : s.engines)
     if (e.id == id) return &e;
@@ -97,7 +126,8 @@ TEST(EngineSetTest, AddedEnginesLoadTheClustersLibraries) {
   const RunResult added = herd_cmd(cluster, {"cluster", "engines", "--n", "1"});
   ASSERT_EQ(added.exit_code, 0) << added.describe();
   client.wait_for_engines(2, kEngineWait);
-  const RunResult removed = herd_cmd(cluster, {"cluster", "engines", "--remove", std::to_string(first)});
+  const RunResult removed =
+      herd_cmd(cluster, {"cluster", "engines", "--remove", std::to_string(first)});
   ASSERT_EQ(removed.exit_code, 0) << removed.describe();
   EXPECT_NE(removed.out.find("retired engine " + std::to_string(first)), std::string::npos)
       << removed.describe();
@@ -115,14 +145,13 @@ TEST(EngineSetTest, AddedEnginesLoadTheClustersLibraries) {
 TEST(EngineSetTest, RemovingABusyEngineLetsItsTaskFinishAndDoesNotRestartIt) {
   TestCluster cluster(2, "retire");
   herd::Client& client = cluster.client();
-  auto running = client.load_balanced_view().apply(test_tasks::sleep_for, 2.0);
-  const auto busy = herd::test::wait_for_one_busy_engine(client, 10s);
-  ASSERT_TRUE(busy.has_value());
+  auto made_busy = make_one_engine_busy(client, 2.0);
+  ASSERT_TRUE(made_busy.has_value());
+  auto& running = made_busy->task;
+  const herd::EngineInfo* busy = &made_busy->engine;
   herd::test::TempDir scratch("herd-retire");
-  herd::test::ChildProcess remover(
-      {herd::test::herd_binary(), "cluster", "engines", "--remove", std::to_string(busy->id),
-       "--profile", cluster.profile()},
-      {{"HERD_DIR", cluster.herd_dir().string()}}, scratch.path() / "out", scratch.path() / "err");
+  auto remover = herd_in_background(cluster, scratch,
+                                    {"cluster", "engines", "--remove", std::to_string(busy->id)});
   const auto retiring = herd::test::wait_for_status(
       client,
       [&](const herd::ClusterStatus& s) {
@@ -136,10 +165,10 @@ TEST(EngineSetTest, RemovingABusyEngineLetsItsTaskFinishAndDoesNotRestartIt) {
   EXPECT_NE(other.get(kResultWait), busy->pid);
   EXPECT_EQ(running.get(kResultWait), 2.0) << "the retired engine's running task was lost";
 
-  const auto code = remover.wait(20s);
-  ASSERT_EQ(code, 0) << remover.describe();
-  EXPECT_NE(remover.out().find("retired engine " + std::to_string(busy->id)), std::string::npos)
-      << remover.describe();
+  const auto code = remover->wait(20s);
+  ASSERT_EQ(code, 0) << remover->describe();
+  EXPECT_NE(remover->out().find("retired engine " + std::to_string(busy->id)), std::string::npos)
+      << remover->describe();
   const auto status = client.status();
   const auto* e = find_engine(status, busy->id);
   ASSERT_NE(e, nullptr);
@@ -155,12 +184,53 @@ TEST(EngineSetTest, RemovingABusyEngineLetsItsTaskFinishAndDoesNotRestartIt) {
   EXPECT_EQ(client.status().live_engines(), 1u);
 }
 
+TEST(EngineSetTest, ARetiringEngineHandsBackTasksItHadNotBegun) {
+  // --hwm 3: each engine holds up to three tasks, two of them not begun.
+  TestCluster cluster(2, "handback", {.extra_args = {"--hwm", "3"}});
+  herd::Client& client = cluster.client();
+  auto lb = client.load_balanced_view({.chunksize = 1});
+  auto m = lb.map(test_tasks::pid_after, std::vector<double>(6, 0.5));
+  const auto full = herd::test::wait_for_status(
+      client,
+      [](const herd::ClusterStatus& s) {
+        return std::all_of(s.engines.begin(), s.engines.end(),
+                           [](const auto& e) { return e.outstanding == 3; });
+      },
+      10s);
+  ASSERT_TRUE(full.has_value()) << "the engines never held three tasks each";
+  const herd::EngineInfo retiring = full->engines.at(0);
+  const RunResult r =
+      herd_cmd(cluster, {"cluster", "engines", "--remove", std::to_string(retiring.id)});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const auto pids = m.get(kResultWait);
+  EXPECT_LT(std::count(pids.begin(), pids.end(), retiring.pid), 3)
+      << "the retiring engine ran every task it held";
+  for (size_t i = 0; i < pids.size(); ++i)
+    EXPECT_EQ(m[i].metadata().attempt, 1u) << "a handed-back task used an attempt";
+}
+
+TEST(EngineSetTest, OnlyTheSupervisorKeyMayRetireEngines) {
+  TestCluster cluster(1, "forbidden");
+  const auto info = herd::read_connection_file(cluster.client_file());
+  herd::test::RawPeer peer(info.url, info.curve);
+  herd::wire::Header retire;
+  retire.set_type(herd::wire::RETIRE);
+  retire.set_retire_count(1);
+  ASSERT_TRUE(peer.send(retire));
+  const auto refused = peer.receive_type(herd::wire::REFUSED);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_NE(refused->error().message().find("supervisor"), std::string::npos)
+      << refused->error().message();
+  EXPECT_EQ(cluster.client().status().live_engines(), 1u);
+}
+
 TEST(EngineSetTest, NegativeCountRetiresTheLeastBusyEngines) {
   TestCluster cluster(3, "shrink");
   herd::Client& client = cluster.client();
-  auto running = client.load_balanced_view().apply(test_tasks::sleep_for, 1.0);
-  const auto busy = herd::test::wait_for_one_busy_engine(client, 10s);
-  ASSERT_TRUE(busy.has_value());
+  auto made_busy = make_one_engine_busy(client, 1.0);
+  ASSERT_TRUE(made_busy.has_value());
+  auto& running = made_busy->task;
+  const herd::EngineInfo* busy = &made_busy->engine;
   const RunResult r = herd_cmd(cluster, {"cluster", "engines", "--n", "-2"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.out.find("retired engine " + std::to_string(busy->id)), std::string::npos)
@@ -188,7 +258,8 @@ TEST(EngineSetTest, StatusShowsEachEnginesLibrariesAndTheirHashes) {
   const auto j = status_json(cluster);
   const auto& libs = j.at("engines").at(0).at("libraries");
   ASSERT_EQ(libs.size(), 1u) << j.dump();
-  EXPECT_EQ(libs[0].at("path"), fs::path(herd::test::test_tasks_library()).lexically_normal().string());
+  EXPECT_EQ(libs[0].at("path"),
+            fs::path(herd::test::test_tasks_library()).lexically_normal().string());
   EXPECT_EQ(libs[0].at("hash"), hash);
   const RunResult text = herd_cmd(cluster, {"status"});
   EXPECT_NE(text.out.find(hash.substr(0, 16)), std::string::npos) << text.out;
@@ -260,16 +331,15 @@ TEST(EngineSetTest, ReloadAnswersEveryTaskAndLeavesOnlyTheNewBuild) {
 TEST(EngineSetTest, UnknownTaskWaitsWhileEnginesAreStarting) {
   TestCluster cluster(1, "coming");
   herd::test::TempDir scratch("herd-coming");
-  herd::test::ChildProcess adder(
-      {herd::test::herd_binary(), "cluster", "engines", "--n", "1", "--load",
-       herd::test::extra_tasks_library(), "--profile", cluster.profile()},
-      {{"HERD_DIR", cluster.herd_dir().string()}}, scratch.path() / "out", scratch.path() / "err");
+  auto adder = herd_in_background(
+      cluster, scratch,
+      {"cluster", "engines", "--n", "1", "--load", herd::test::extra_tasks_library()});
   const fs::path log = cluster.log_dir() / "controller.log";
   ASSERT_TRUE(wait_for_text(log, "engines are starting", 10s)) << read_file(log);
   // No live engine offers it yet; the one being started does.
   const herd::Task<std::string()> only_extra{"only_extra"};
   EXPECT_EQ(cluster.client().load_balanced_view().apply(only_extra).get(kResultWait), "extra");
-  ASSERT_EQ(adder.wait(30s), 0) << adder.describe();
+  ASSERT_EQ(adder->wait(30s), 0) << adder->describe();
   // Once the engines are up, a name nobody offers fails at once again.
   const herd::Task<int()> nobody{"offered_by_nobody"};
   EXPECT_THROW(cluster.client().load_balanced_view().apply(nobody).get(5s), herd::UnknownTask);
