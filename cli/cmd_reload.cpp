@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "cluster_options.hpp"
 #include "commands.hpp"
 #include "engine_set.hpp"
 #include "herd/error.hpp"
@@ -28,6 +29,12 @@ int cmd_cluster_reload(const Invocation& inv) {
       "seconds each step may take: a fresh engine to register, an old one to finish its task");
   if (!cl.parse(inv.args)) return 0;
   ClusterPlan plan = joining_plan(cl, 0);
+  // Fresh engines without the cluster's --load list would offer none of its
+  // tasks: better no reload than a cluster emptied of them.
+  if (!read_cluster_options(plan.profile))
+    throw herd::Error("the cluster of profile " + plan.profile.name() +
+                      " keeps no options (run/cluster.json; it was not started by `herd cluster "
+                      "start` of this version): restart it to reload");
   const auto step = plan.timeout;
   const auto answer_wait = std::min(step, kMaxAnswerWait);
   const std::vector<uint32_t> old = serving_engines(plan.profile, answer_wait);
