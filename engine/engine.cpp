@@ -201,16 +201,18 @@ class Session {
                      engine_id_);
         executor_->retire(control_);
         break;
-      case wire::RECYCLE:
+      case wire::RECYCLE: {
         // A task overran its timeout or ignored a cancellation. A thread
         // cannot be stopped, so the process goes; its supervisor starts a
-        // fresh engine.
+        // fresh engine, unless this one was retiring anyway.
         spdlog::warn("engine {} recycled by the controller: {}", engine_id_,
                      header.error().message());
         detail::end_process_groups();  // its shell commands go with it
         spdlog::shutdown();
-        announce_exit(kRecycledExitCode);
-        std::_Exit(kRecycledExitCode);
+        const int code = retiring_ ? kRetiredExitCode : kRecycledExitCode;
+        announce_exit(code);
+        std::_Exit(code);
+      }
       case wire::WELCOME:
         if (!awaiting_welcome_) break;  // the answer to a HELLO said twice
         awaiting_welcome_ = false;

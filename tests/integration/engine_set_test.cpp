@@ -184,6 +184,32 @@ TEST(EngineSetTest, RemovingABusyEngineLetsItsTaskFinishAndDoesNotRestartIt) {
   EXPECT_EQ(client.status().live_engines(), 1u);
 }
 
+TEST(EngineSetTest, ARetiringEngineWhoseTaskOverrunsItsTimeoutIsNotRestarted) {
+  TestCluster cluster(2, "overrun");
+  herd::Client& client = cluster.client();
+  auto task = client.load_balanced_view({.timeout = 3s}).apply(test_tasks::sleep_for, 30.0);
+  const auto busy = herd::test::wait_for_one_busy_engine(client, 10s);
+  ASSERT_TRUE(busy.has_value());
+  herd::test::TempDir scratch("herd-overrun");
+  auto remover = herd_in_background(cluster, scratch,
+                                    {"cluster", "engines", "--remove", std::to_string(busy->id)});
+  ASSERT_TRUE(herd::test::wait_for_status(
+                  client,
+                  [&](const herd::ClusterStatus& s) {
+                    const auto* e = find_engine(s, busy->id);
+                    return e && e->state == "retiring";
+                  },
+                  10s)
+                  .has_value());
+  EXPECT_THROW(task.get(kResultWait), herd::TimeoutError);
+  // Recycled while retiring: it leaves for good (exit code 4), not restarted.
+  const fs::path log = cluster.log_dir() / "cluster.log";
+  ASSERT_TRUE(wait_for_text(log, "(pid " + std::to_string(busy->pid) + ") retired", 10s))
+      << read_file(log);
+  EXPECT_EQ(read_file(log).find("restarting engine"), std::string::npos) << read_file(log);
+  EXPECT_EQ(client.status().live_engines(), 1u);
+}
+
 TEST(EngineSetTest, ARetiringEngineHandsBackTasksItHadNotBegun) {
   // --hwm 3: each engine holds up to three tasks, two of them not begun.
   TestCluster cluster(2, "handback", {.extra_args = {"--hwm", "3"}});
