@@ -316,19 +316,23 @@ TEST(EngineSetTest, ReloadAnswersEveryTaskAndLeavesOnlyTheNewBuild) {
   install_library(kExtraV2, lib);
   const std::string new_hash = sha256sum(lib);
 
-  // A stream of tasks while the engines are replaced: at most 40 in flight.
+  // A stream of at least 2,000 tasks that lasts until the engines are
+  // replaced, at most 40 in flight, now and then one that keeps an engine
+  // busy as it retires.
+  const uint64_t done_before = client.status().tasks_done;
   std::atomic<bool> reloaded{false};
   std::vector<herd::AsyncResult<int>> results;
+  std::vector<herd::AsyncResult<double>> sleeps;
   std::thread submitter([&] {
     std::deque<herd::AsyncResult<int>> in_flight;
-    for (int i = 0; !reloaded || i < 200; ++i) {
+    for (int i = 0; !reloaded || i < 2000; ++i) {
       if (in_flight.size() >= 40) {
         in_flight.front().wait(kResultWait);
         in_flight.pop_front();
       }
       results.push_back(lb.apply(test_tasks::add, i, 1));
       in_flight.push_back(results.back());
-      if (i % 8 == 0) (void)lb.apply(test_tasks::sleep_for, 0.05);  // engines busy as they retire
+      if (i % 50 == 0) sleeps.push_back(lb.apply(test_tasks::sleep_for, 0.05));
     }
   });
   const RunResult r = herd_cmd(cluster, {"cluster", "reload"});
@@ -337,6 +341,9 @@ TEST(EngineSetTest, ReloadAnswersEveryTaskAndLeavesOnlyTheNewBuild) {
   ASSERT_EQ(r.exit_code, 0) << r.describe() << "\n" << cluster.log_tail(20);
   for (size_t i = 0; i < results.size(); ++i)
     ASSERT_EQ(results[i].get(kResultWait), static_cast<int>(i) + 1) << "task " << i;
+  for (auto& s : sleeps) ASSERT_EQ(s.get(kResultWait), 0.05);
+  // Each ran once: the controller counted as many results as tasks.
+  EXPECT_EQ(client.status().tasks_done - done_before, results.size() + sleeps.size());
 
   const auto status = client.status();
   EXPECT_EQ(status.live_engines(), 2u);
