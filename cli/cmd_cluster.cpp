@@ -75,7 +75,7 @@ int cmd_cluster_engines(const Invocation& inv) {
       "n", po::value<long>()->value_name("N"),
       "engines to add, started with the cluster's own options (its --load list); -K retires the "
       "K least busy engines")(
-      "remove", po::value<std::vector<std::string>>()->multitoken()->value_name("ID…"),
+      "remove", po::value<std::vector<std::string>>()->multitoken()->value_name("ID..."),
       "retire these engines: each finishes its running task, hands back what it holds, and exits "
       "for good");
   add_start_options(cl, 30);
