@@ -1,7 +1,6 @@
 #include "engine/library_load.hpp"
 
 #include <filesystem>
-#include <stdexcept>
 
 #include "engine/sha256.hpp"
 #include "herd/task.hpp"
@@ -12,8 +11,9 @@ LibraryLoad::LibraryLoad(const std::string& path) {
   library_.path = std::filesystem::absolute(path).lexically_normal().string();
   try {
     library_.hash = sha256_file_hex(path);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("cannot load task library " + path + ": " + e.what());
+  } catch (const std::exception&) {
+    // dlopen is about to fail too, and its own words say why (no such
+    // file, a missing symbol): they are the ones the user should see.
   }
   for (const auto& entry : detail::TaskRegistry::instance().entries()) before_.insert(entry.name);
 }

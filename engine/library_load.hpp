@@ -13,8 +13,8 @@ namespace herd::engine {
 
 class LibraryLoad {
  public:
-  // Hashes the file and notes the tasks registered so far. Throws
-  // std::runtime_error if the file cannot be read.
+  // Hashes the file (no hash if it cannot be read; dlopen says why) and
+  // notes the tasks registered so far.
   explicit LibraryLoad(const std::string& path);
   // After dlopen: the library, with the tasks it added.
   LoadedLibrary finish();
