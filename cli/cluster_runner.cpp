@@ -126,9 +126,10 @@ void report_exit(const Supervisor::Exit& exit) {
   const std::string name = Supervisor::name(exit.slot);
   switch (exit.ending()) {
     case Supervisor::Ending::kRefused:
-      spdlog::error("{} (pid {}) was refused by the controller (its key or protocol version; see "
-                    "its log) and is not restarted",
-                    name, exit.slot.pid);
+      spdlog::error(
+          "{} (pid {}) was refused by the controller (its key or protocol version; see "
+          "its log) and is not restarted",
+          name, exit.slot.pid);
       break;
     case Supervisor::Ending::kRecycled:
       spdlog::info("{} (pid {}) was recycled by the controller", name, exit.slot.pid);
@@ -146,23 +147,25 @@ void report_exit(const Supervisor::Exit& exit) {
 }
 
 // Watches the children, telling the controller at once of engines that die
-// and restarting them, and returns the exit code once told to stop or once
-// there is nothing left to watch.
+// and restarting them (the controller too, on the same ports and keys), and
+// returns the exit code once told to stop or once there is nothing left to
+// watch.
 int supervise(Supervisor& supervisor, DeathNotice& notice, const std::atomic<bool>& stop) {
   watch_children();
   while (!stop) {
     for (const auto& exit : supervisor.reap()) {
-      if (exit.slot.role == Role::kEngine && exit.died())
-        notice.send(exit.slot.pid, exit.cause());
+      if (exit.slot.role == Role::kEngine && exit.died()) notice.send(exit.slot.pid, exit.cause());
       report_exit(exit);
-      if (exit.slot.role == Role::kController) {
-        spdlog::error("the controller is gone: stopping the cluster");
-        return 1;
-      }
-      if (const auto delay = supervisor.schedule_restart(exit))
+      const auto delay = supervisor.schedule_restart(exit);
+      if (delay) {
         spdlog::info("restarting {} in {}", Supervisor::name(exit.slot), seconds_text(*delay));
-      else if (exit.ending() != Supervisor::Ending::kRetired)  // leaving was the point
+      } else if (exit.slot.role == Role::kController) {
+        // Stopped on purpose, or crashing again and again: nothing to serve.
+        spdlog::error("the controller is gone for good: stopping the cluster");
+        return 1;
+      } else if (exit.ending() != Supervisor::Ending::kRetired) {  // leaving was the point
         spdlog::warn("{} stays down", Supervisor::name(exit.slot));
+      }
     }
     supervisor.restart_due();
     if (!supervisor.any_running()) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <deque>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -121,6 +122,7 @@ class Session {
       return;
     }
     if (parse_returned_note(frames, client, seq)) {
+      std::erase(held_, std::pair<uint64_t, uint64_t>{client, seq});  // no longer ours
       auto* ref = returned_.add_tasks();
       ref->set_client(client);
       ref->set_seq(seq);
@@ -131,6 +133,8 @@ class Session {
       return;
     }
     flush_started();  // a task's STARTED note always goes before its result
+    // The executor answers every task, one at a time, in the order given.
+    if (!held_.empty()) held_.pop_front();
     refuse_if_too_large(frames);
     wire::send(socket_, frames);
   }
@@ -189,6 +193,7 @@ class Session {
     }
     switch (header.type()) {
       case wire::TASK:
+        held_.push_back({header.client(), header.seq()});
         wire::send(control_, frames);  // the executor parses it again; headers are small
         break;
       case wire::CANCEL:
@@ -308,6 +313,11 @@ class Session {
       lib->set_hash(loaded.hash);
       for (const auto& task : loaded.tasks) lib->add_tasks(task);
     }
+    for (const auto& [client, seq] : held_) {
+      auto* ref = header.add_tasks();
+      ref->set_client(client);
+      ref->set_seq(seq);
+    }
     wire::Frames frames;
     frames.push_back(wire::pack(header));
     wire::send(socket_, frames);
@@ -335,6 +345,10 @@ class Session {
   wire::Header started_;  // STARTED notes not yet sent
   wire::Header returned_;  // tasks handed back while retiring
   bool retiring_ = false;
+  // Tasks given to the executor and not yet answered, oldest first: a HELLO
+  // lists them, so that a controller we register with again (after an
+  // outage, or restarted) neither counts us idle nor runs them twice.
+  std::deque<std::pair<uint64_t, uint64_t>> held_;
   uint32_t engine_id_ = 0;
   int exit_code_ = -1;
   std::chrono::milliseconds heartbeat_{1000};
