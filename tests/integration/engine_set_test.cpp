@@ -88,6 +88,24 @@ bool wait_for_text(const fs::path& file, const std::string& needle,
   return true;
 }
 
+const herd::EngineInfo* find_engine(const herd::ClusterStatus& s, uint32_t id) {
+  for (const auto& e : s.engines)
+    if (e.id == id) return &e;
+  return nullptr;
+}
+
+// Whether status shows engine `id` as retiring within 10 s.
+bool shows_retiring(herd::Client& client, uint32_t id) {
+  return herd::test::wait_for_status(
+             client,
+             [&](const herd::ClusterStatus& s) {
+               const auto* e = find_engine(s, id);
+               return e && e->state == "retiring";
+             },
+             10s)
+      .has_value();
+}
+
 // `herd args… --profile P` run in the background, its output in `scratch`.
 std::unique_ptr<herd::test::ChildProcess> herd_in_background(const TestCluster& cluster,
                                                              const herd::test::TempDir& scratch,
@@ -110,12 +128,6 @@ std::optional<BusyEngine> make_one_engine_busy(herd::Client& client, double seco
   const auto busy = herd::test::wait_for_one_busy_engine(client, 10s);
   if (!busy) return std::nullopt;
   return BusyEngine{task, *busy};
-}
-
-const herd::EngineInfo* find_engine(const herd::ClusterStatus& s, uint32_t id) {
-  for (const auto& e : s.engines)
-    if (e.id == id) return &e;
-  return nullptr;
 }
 
 TEST(EngineSetTest, AddedEnginesLoadTheClustersLibraries) {
@@ -152,14 +164,7 @@ TEST(EngineSetTest, RemovingABusyEngineLetsItsTaskFinishAndDoesNotRestartIt) {
   herd::test::TempDir scratch("herd-retire");
   auto remover = herd_in_background(cluster, scratch,
                                     {"cluster", "engines", "--remove", std::to_string(busy->id)});
-  const auto retiring = herd::test::wait_for_status(
-      client,
-      [&](const herd::ClusterStatus& s) {
-        const auto* e = find_engine(s, busy->id);
-        return e && e->state == "retiring";
-      },
-      10s);
-  ASSERT_TRUE(retiring.has_value()) << "engine " << busy->id << " never showed as retiring";
+  ASSERT_TRUE(shows_retiring(client, busy->id)) << "engine " << busy->id << " never did";
   // The retiring engine gets nothing new: this task goes to the other one.
   auto other = client.load_balanced_view().apply(test_tasks::engine_pid);
   EXPECT_NE(other.get(kResultWait), busy->pid);
@@ -193,14 +198,7 @@ TEST(EngineSetTest, ARetiringEngineWhoseTaskOverrunsItsTimeoutIsNotRestarted) {
   herd::test::TempDir scratch("herd-overrun");
   auto remover = herd_in_background(cluster, scratch,
                                     {"cluster", "engines", "--remove", std::to_string(busy->id)});
-  ASSERT_TRUE(herd::test::wait_for_status(
-                  client,
-                  [&](const herd::ClusterStatus& s) {
-                    const auto* e = find_engine(s, busy->id);
-                    return e && e->state == "retiring";
-                  },
-                  10s)
-                  .has_value());
+  ASSERT_TRUE(shows_retiring(client, busy->id));
   EXPECT_THROW(task.get(kResultWait), herd::TimeoutError);
   // Recycled while retiring: it leaves for good (exit code 4), not restarted.
   const fs::path log = cluster.log_dir() / "cluster.log";
