@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "engine/engine.hpp"
 #include "engine/exit_announcement.hpp"
+#include "engine/output_capture.hpp"
 #include "herd/error.hpp"
 #include "herd/profile.hpp"
 #include "proto/address.hpp"
@@ -77,7 +78,13 @@ int run(CommandLine& cl) {
   herd::wire::check_connect_address(options.url);
   // Tasks run in this process: they must not see the cluster's keys.
   ::unsetenv("HERD_CONNECTION_INFO");
-  const auto& stop = begin_service(cl, "engine-" + std::to_string(::getpid()) + ".log");
+  // From here on descriptors 1 and 2 are the tasks', and herd logs to the
+  // original stderr. Leaving run() (an error, too) gives them back, so
+  // main() reports an error where the supervisor reads it.
+  herd::engine::OutputCapture capture;
+  options.capture = &capture;
+  const auto& stop =
+      begin_service(cl, "engine-" + std::to_string(::getpid()) + ".log", capture.log_stream());
   // A typo in a host name would otherwise mean connecting for ever.
   if (const auto problem = herd::wire::resolve_problem(options.url); !problem.empty())
     throw herd::ConnectionError("cannot connect to " + options.url + ": " + problem);

@@ -121,11 +121,13 @@ void add_supervised_options(CommandLine& cl) {
   cl.hidden().add_options()("no-log-file", po::bool_switch())("parent", po::value<long>());
 }
 
-const std::atomic<bool>& begin_service(const CommandLine& cl, const std::string& log_name) {
+const std::atomic<bool>& begin_service(const CommandLine& cl, const std::string& log_name,
+                                       FILE* console) {
   const auto profile = cl.profile();
   profile.create_dirs();
   setup_logging(cl.log_level(),
-                cl.flag("no-log-file") ? std::filesystem::path() : profile.log_dir() / log_name);
+                cl.flag("no-log-file") ? std::filesystem::path() : profile.log_dir() / log_name,
+                console);
   const auto& stop = stop_on_signals();
   if (cl.has("parent"))
     exit_with_parent(

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -28,9 +29,10 @@ std::vector<std::string> load_arguments(const CommandLine& cl);
 void add_supervised_options(CommandLine& cl);
 
 // What a controller or engine process does before it serves: creates the
-// profile's folders, logs to stderr and to log/<log_name> (unless
-// --no-log-file), makes SIGINT/SIGTERM set the returned flag, and ties its
-// life to --parent. Throws std::runtime_error.
-const std::atomic<bool>& begin_service(const CommandLine& cl, const std::string& log_name);
+// profile's folders, logs to `console` (stderr unless given) and to
+// log/<log_name> (unless --no-log-file), makes SIGINT/SIGTERM set the
+// returned flag, and ties its life to --parent. Throws std::runtime_error.
+const std::atomic<bool>& begin_service(const CommandLine& cl, const std::string& log_name,
+                                       FILE* console = stderr);
 
 }  // namespace herd::cli

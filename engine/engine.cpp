@@ -65,7 +65,7 @@ class Session {
     control_.set(zmq::sockopt::rcvhwm, 0);
     const std::string endpoint = "inproc://executor";
     control_.bind(endpoint);
-    executor_ = std::make_unique<Executor>(context_, endpoint, host_);
+    executor_ = std::make_unique<Executor>(context_, endpoint, host_, options_.capture);
     socket_.set(zmq::sockopt::routing_id, random_routing_id());
     wire::set_curve_client(socket_, options_.curve);
     monitor_ = std::make_unique<wire::ConnectionMonitor>(context_, socket_, options_.url,
@@ -146,6 +146,17 @@ class Session {
     for (const auto& frame : frames) bytes += frame.size();
     wire::Header result;
     if (bytes <= max_message_ || !wire::unpack(frames[0], result)) return;
+    if (result.output()) {
+      // What the tasks printed is worth less than their results: it goes first.
+      spdlog::warn(
+          "engine {}: task {}: output of {} bytes dropped: the result with it is too large",
+          engine_id_, wire::task_id(result.client(), result.seq()), frames.back().size());
+      bytes -= frames.back().size();
+      frames.pop_back();
+      result.set_output(false);
+      frames[0] = wire::pack(result);
+      if (bytes <= max_message_) return;
+    }
     wire::Header failure = wire::reply_to(result, wire::RESULT);
     failure.set_status(wire::TOO_LARGE);
     failure.set_task(result.task());

@@ -13,6 +13,8 @@
 
 namespace herd::engine {
 
+class OutputCapture;
+
 // A task library the engine loaded, as its HELLO reports it: the controller
 // shows it in status and warns when engines offer a task from different builds.
 struct LoadedLibrary {
@@ -29,6 +31,9 @@ struct EngineOptions {
   uint32_t restarts = 0;               // reported in status; set by a supervisor
   // Give up (exit code 1) if not registered within this long; 0: never.
   std::chrono::milliseconds connect_timeout{0};
+  // Takes what tasks write, to send it back with their results; null: left
+  // where it goes (the engine's stdout and stderr).
+  OutputCapture* capture = nullptr;
 };
 
 // The exit codes a supervisor acts on (SPEC.md, "Engine exit codes"). A

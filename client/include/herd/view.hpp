@@ -30,6 +30,10 @@ struct TaskOptions {
   // In a map, a chunk goes again only if every item in it threw, so no item
   // that succeeded runs twice (chunksize = 1 makes each item its own task).
   bool retry_exceptions = false;
+  // Bytes of stdout and of stderr kept per task (per item of a map), sent
+  // back in metadata().stdout_text / stderr_text; more is cut, ending with a
+  // line "[herd: output cut at N bytes of M]". 0: nothing is kept.
+  size_t max_output = size_t{1} << 20;
 };
 
 namespace detail {
