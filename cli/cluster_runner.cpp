@@ -178,7 +178,7 @@ int supervise(Supervisor& supervisor, DeathNotice* notice, Launcher* launcher,
         // Stopped on purpose, or crashing again and again: nothing to serve.
         spdlog::error("the controller is gone for good: stopping the cluster");
         return 1;
-      } else {
+      } else if (exit.ending() != Supervisor::Ending::kRetired) {  // leaving was the point
         spdlog::warn("{} stays down", Supervisor::name(exit.slot));
       }
     }
@@ -228,8 +228,12 @@ int supervise_plan(const ClusterPlan& plan, StartupReport& report, const std::at
     std::vector<std::string> engine_options = {"--file", engine_file.string()};
     engine_options.insert(engine_options.end(), plan.engine_options.begin(),
                           plan.engine_options.end());
-    for (int i = 0; i < plan.engines; ++i)
+    for (int i = 0; i < plan.engines; ++i) {
       supervisor.start_engine(plan.first_engine + i, engine_options);
+      if (!plan.after_engine) continue;
+      wait_for_engines(supervisor, plan, deadline, stop);  // one at a time
+      plan.after_engine(i);
+    }
     if (plan.launcher) plan.launcher->start();
     if (plan.host_only) {
       report.ready(host_ready_line(plan));

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <memory>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ struct ClusterPlan {
   // side watches them register), and sends death notices only where it
   // finds the profile's supervisor.json.
   bool host_only = false;
+  // If set, engines start one at a time: each registers, then this runs
+  // with its index before the next starts (herd cluster reload retires an
+  // old engine there). It runs in the supervisor, after a daemon's fork.
+  std::function<void(int)> after_engine;
 };
 
 // Runs the plan in this process and returns its exit code. Reports "ready …"

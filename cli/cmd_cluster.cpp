@@ -3,8 +3,10 @@
 #include <optional>
 #include <thread>
 
+#include "cluster_options.hpp"
 #include "cluster_runner.hpp"
 #include "commands.hpp"
+#include "engine_set.hpp"
 #include "herd/error.hpp"
 #include "launcher.hpp"
 #include "options.hpp"
@@ -44,13 +46,6 @@ ClusterLock lock_profile(const herd::Profile& profile) {
                     "; stop it with: herd cluster stop --profile " + profile.name());
 }
 
-int live_engine_pid_files(const herd::Profile& profile) {
-  const auto files = list_pid_files(profile.run_dir());
-  return static_cast<int>(std::count_if(files.begin(), files.end(), [&](const PidFile& f) {
-    return f.role == Role::kEngine && is_herd_process(f.pid, profile.name());
-  }));
-}
-
 }  // namespace
 
 int cmd_cluster_start(const Invocation& inv) {
@@ -75,27 +70,26 @@ int cmd_cluster_start(const Invocation& inv) {
       make_launcher(cl, {plan.profile, plan.log_level, plan.engine_options, plan.engines});
   if (plan.launcher) plan.engines = 0;  // the launcher's, not ours
   const ClusterLock lock = lock_profile(plan.profile);
+  keep_cluster_options(cl, plan);
   return start_cluster(plan, cl.flag("daemonize"));
 }
 
 int cmd_cluster_engines(const Invocation& inv) {
-  CommandLine cl(inv.command, "--n N [options]", inv.summary);
-  cl.options().add_options()("n", po::value<long>()->required()->value_name("N"), "engines to add");
+  CommandLine cl(inv.command, "--n N | --n -K | --remove ID… [options]", inv.summary);
+  cl.options().add_options()(
+      "n", po::value<long>()->value_name("N"),
+      "engines to add, started with the cluster's own options (its --load list); -K retires the "
+      "K least busy engines")(
+      "remove", po::value<std::vector<std::string>>()->multitoken()->value_name("ID..."),
+      "retire these engines: each finishes its running task, hands back what it holds, and exits "
+      "for good");
   add_start_options(cl, 30);
   if (!cl.parse(inv.args)) return 0;
-
-  ClusterPlan plan;
-  plan.profile = cl.profile();
-  plan.log_level = cl.log_level();
-  plan.engines = static_cast<int>(cl.integer("n", 1, kMaxEngines));
-  plan.engine_options = load_arguments(cl);
-  plan.timeout = cl.seconds("timeout");
-  for (const auto& file : {plan.profile.client_file(), plan.profile.engine_file()})
-    if (!std::filesystem::exists(file))
-      throw herd::Error("no cluster running for profile " + plan.profile.name() + " (no " +
-                        file.string() + ")");
-  plan.first_engine = live_engine_pid_files(plan.profile);
-  return start_cluster(plan, true);
+  if (cl.has("n") == cl.has("remove")) cl.fail("give either --n N or --remove ID…");
+  const long n = cl.has("n") ? cl.integer("n", -kMaxEngines, kMaxEngines) : 0;
+  if (cl.has("n") && n == 0) cl.fail("--n must not be 0");
+  if (n > 0) return start_joining(joining_plan(cl, static_cast<int>(n)));
+  return retire_engines(cl, static_cast<uint32_t>(-n));
 }
 
 }  // namespace herd::cli

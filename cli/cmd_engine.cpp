@@ -93,7 +93,7 @@ int run(CommandLine& cl) {
   // A typo in a host name would otherwise mean connecting for ever.
   if (const auto problem = herd::wire::resolve_problem(options.url); !problem.empty())
     throw herd::ConnectionError("cannot connect to " + options.url + ": " + problem);
-  herd::engine::load_task_libraries(options.libraries);
+  options.loaded = herd::engine::load_task_libraries(options.libraries);
   spdlog::info("engine (pid {}) connecting to {}", ::getpid(), options.url);
   return herd::engine::run_engine(options, stop);
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -37,14 +38,19 @@ std::string describe_launch(const nlohmann::json& record) {
 
 Json to_json(const std::string& profile, const herd::ClusterStatus& s) {
   Json engines = Json::array();
-  for (const auto& e : s.engines)
+  for (const auto& e : s.engines) {
+    Json libraries = Json::array();
+    for (const auto& lib : e.libraries)
+      libraries.push_back({{"path", lib.path}, {"hash", lib.hash}});
     engines.push_back({{"id", e.id},
                        {"host", e.host},
                        {"pid", e.pid},
                        {"state", e.state},
                        {"tasks_done", e.tasks_done},
                        {"restarts", e.restarts},
-                       {"lost_reason", e.lost_reason}});
+                       {"lost_reason", e.lost_reason},
+                       {"libraries", std::move(libraries)}});
+  }
   return {{"profile", profile},
           {"controller",
            {{"pid", s.controller_pid}, {"client_url", s.client_url}, {"engine_url", s.engine_url}}},
@@ -54,6 +60,20 @@ Json to_json(const std::string& profile, const herd::ClusterStatus& s) {
           {"security", s.security},
           {"lost_engines_hidden", s.lost_engines_hidden},
           {"engines", std::move(engines)}};
+}
+
+// Each build of a task library the live engines run, with the engines that
+// run it: two builds of one path mean a cluster of mixed versions.
+void print_libraries(const herd::ClusterStatus& s) {
+  std::map<std::pair<std::string, std::string>, std::string> builds;  // (path, hash) -> ids
+  for (const auto& e : s.engines) {
+    if (e.state == "lost") continue;
+    for (const auto& lib : e.libraries) builds[{lib.path, lib.hash}] += " " + std::to_string(e.id);
+  }
+  if (builds.empty()) return;
+  fmt::print("\nlibraries (sha256 of the file each live engine loaded):\n");
+  for (const auto& [build, ids] : builds)
+    fmt::print("  {}  {}  engines{}\n", build.second.substr(0, 16), build.first, ids);
 }
 
 void print_table(const std::string& profile, const herd::ClusterStatus& s) {
@@ -72,16 +92,17 @@ void print_table(const std::string& profile, const herd::ClusterStatus& s) {
   size_t host_width = 4;
   for (const auto& e : s.engines) host_width = std::max(host_width, e.host.size());
   // A lost engine's reason ends its line; live engines leave it out.
-  fmt::print("\n{:>4}  {:<{}}  {:>8}  {:<5}  {:>10}  {:>8}  {}\n", "ID", "HOST", host_width, "PID",
+  fmt::print("\n{:>4}  {:<{}}  {:>8}  {:<8}  {:>10}  {:>8}  {}\n", "ID", "HOST", host_width, "PID",
              "STATE", "TASKS DONE", "RESTARTS", "LOST REASON");
   for (const auto& e : s.engines) {
-    std::string line = fmt::format("{:>4}  {:<{}}  {:>8}  {:<5}  {:>10}  {:>8}", e.id, e.host,
+    std::string line = fmt::format("{:>4}  {:<{}}  {:>8}  {:<8}  {:>10}  {:>8}", e.id, e.host,
                                    host_width, e.pid, e.state, e.tasks_done, e.restarts);
     if (!e.lost_reason.empty()) line += "  " + e.lost_reason;
     fmt::print("{}\n", line);
   }
   if (s.lost_engines_hidden > 0)
     fmt::print("      ({} older lost engines not listed)\n", s.lost_engines_hidden);
+  print_libraries(s);
 }
 
 }  // namespace

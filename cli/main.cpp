@@ -27,10 +27,13 @@ constexpr Command kCommands[] = {
      herd::cli::cmd_cluster_start},
     {"cluster stop", "Stop what `herd cluster start` and `herd cluster engines` started.",
      herd::cli::cmd_cluster_stop},
-    {"cluster engines", "Add N engines on this host to the profile's running cluster.",
+    {"cluster engines",
+     "Add engines to the running cluster, or retire some (--remove ID…, --n -K).",
      herd::cli::cmd_cluster_engines},
     {"cluster host", "Run engines for a launcher (ssh, mpi, slurm) under a host supervisor.",
      herd::cli::cmd_cluster_host},
+    {"cluster reload", "Replace the engines one at a time: fresh ones load the current libraries.",
+     herd::cli::cmd_cluster_reload},
     {"controller", "Run a controller in this process.", herd::cli::cmd_controller},
     {"engine", "Run an engine in this process.", herd::cli::cmd_engine},
     {"status", "Show the cluster's engines, queue and task counts.", herd::cli::cmd_status},
@@ -69,7 +72,7 @@ int dispatch(std::span<const std::string> args) {
   const bool group = first == "cluster";
   if (group && (args.size() < 2 || args[1] == "--help" || args[1] == "-h")) {
     if (args.size() < 2)
-      throw UsageError("cluster", "which cluster command? (start, stop, engines)");
+      throw UsageError("cluster", "which cluster command? (start, stop, engines, reload)");
     std::cout << "Usage: herd cluster <command> [options]\n\nCommands:\n";
     print_commands(std::cout, "cluster ");
     return 0;

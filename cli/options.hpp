@@ -51,6 +51,8 @@ class CommandLine {
   const std::string& log_level() const { return log_level_; }
   bool has(const char* name) const { return vm_.count(name) > 0; }
   bool flag(const char* name) const { return has(name) && vm_[name].as<bool>(); }
+  // Whether the option was left at its default (or not given at all).
+  bool defaulted(const char* name) const { return !has(name) || vm_[name].defaulted(); }
   // A string option (one with a default, or checked with has()).
   std::string text(const char* name) const { return vm_[name].as<std::string>(); }
   // A repeatable string option; empty if not given.

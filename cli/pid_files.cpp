@@ -13,6 +13,8 @@
 #include <system_error>
 #include <tuple>
 
+#include "proto/private_file.hpp"
+
 namespace herd::cli {
 
 namespace fs = std::filesystem;
@@ -53,14 +55,7 @@ fs::path pid_file_path(const fs::path& run_dir, Role role, pid_t pid) {
 }
 
 void write_pid_file(const fs::path& path, pid_t pid) {
-  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << pid << '\n';
-    if (!out.flush()) throw std::runtime_error("cannot write pid file " + tmp.string());
-  }
-  fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
-  fs::rename(tmp, path);
+  wire::write_private_file(path, std::to_string(pid) + '\n');
 }
 
 void remove_pid_file(const fs::path& path) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <random>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "controller/authenticator.hpp"
 #include "controller/client_table.hpp"
@@ -120,12 +121,23 @@ class Controller::Impl {
   void stop_tasks();
   void on_status(const std::string& client, const wire::Header& header);
   void on_engine_died(const wire::Header& header);
+  // A supervisor's requests about the engine set.
+  void on_retire_request(const std::string& rid, const wire::Header& header);
+  void on_engines_coming(const std::string& rid, const wire::Header& header);
+  // Whether a message from `role` may change the engine set; refuses it if not.
+  bool from_supervisor(const std::string& rid, std::string_view role, const char* what);
 
   void on_engine_message(wire::Frames& frames);
   void on_engine_hello(const std::string& rid, const wire::Header& header);
   void adopt_held_tasks(EngineRecord& engine, const wire::Header& header);
   void on_result(EngineRecord& engine, wire::Frames& frames, const wire::Header& header);
   void on_started(EngineRecord& engine, const wire::Header& header);
+  // Takes no new tasks from now on; told to leave once its running task is done.
+  void retire(EngineRecord& engine, const std::string& why);
+  void on_retired(EngineRecord& engine, const wire::Header& header);
+  void warn_of_mixed_builds(const EngineRecord& engine);
+  // Whether a task no live engine offers should wait for engines being started.
+  bool holding_unknown_tasks(const std::string& name);
 
   void dispatch();
   bool send_task(EngineRecord& engine, const TaskKey& key, TaskRecord& record);
@@ -176,6 +188,10 @@ class Controller::Impl {
   uint64_t tasks_done_ = 0, tasks_failed_ = 0;
   Clock::time_point now_;  // of the loop turn
   Clock::time_point last_timer_check_;
+  // Until then, engines are being started (herd cluster engines or reload):
+  // a task no live engine offers waits for them instead of failing.
+  Clock::time_point hold_unknown_until_{};
+  std::unordered_set<std::string> held_names_;  // logged during the current hold
 };
 
 Controller::Impl::Impl(ControllerOptions options)
@@ -371,6 +387,12 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
     case wire::HEARTBEAT:
       on_client_heartbeat(rid, header, client);
       break;
+    case wire::RETIRE:
+      if (from_supervisor(rid, role, "retire engines")) on_retire_request(rid, header);
+      break;
+    case wire::ENGINES_COMING:
+      if (from_supervisor(rid, role, "announce engines")) on_engines_coming(rid, header);
+      break;
     default:
       refuse(clients_, rid, "unexpected",
              "unexpected message type " + std::to_string(header.type()) + " from a client");
@@ -529,6 +551,7 @@ void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& heade
   std::string expected;
   switch (registry_.check(header.task(), header.signature(), expected)) {
     case Offer::kUnknown:
+      if (holding_unknown_tasks(header.task())) break;
       fail_task(record, key, wire::UNKNOWN_TASK,
                 "no connected engine offers task '" + header.task() +
                     "': load its library with herd engine --load LIB.so");
@@ -616,6 +639,11 @@ void Controller::Impl::on_status(const std::string& client, const wire::Header& 
     es->set_outstanding(e.outstanding());
     es->set_cores(e.cores);
     es->set_lost_reason(e.lost_reason);
+    for (const auto& lib : e.libraries) {
+      auto* out = es->add_libraries();
+      out->set_path(lib.path());
+      out->set_hash(lib.hash());
+    }
   }
   send_header(clients_, client, reply);
 }
@@ -652,6 +680,9 @@ void Controller::Impl::on_engine_message(wire::Frames& frames) {
     case wire::BYE:
       engine_lost(*engine, "engine shut down");
       break;
+    case wire::RETIRED:
+      on_retired(*engine, header);
+      break;
     default:
       spdlog::warn("unexpected message type {} from engine {}", static_cast<int>(header.type()),
                    engine->id);
@@ -677,6 +708,7 @@ void Controller::Impl::on_engine_hello(const std::string& rid, const wire::Heade
   send_header(engines_, rid, welcome);
   spdlog::info("engine {} registered: host {} pid {}, {} tasks offered; {} engines live", engine.id,
                engine.host, engine.pid, engine.offers.size(), registry_.live_count());
+  warn_of_mixed_builds(engine);
 }
 
 // The tasks an engine says it still holds from before it registered (again)
@@ -753,6 +785,123 @@ bool Controller::Impl::threw_throughout(const TaskRecord& record, const wire::He
                      [](const wire::ItemFailure& f) { return f.status() == wire::REMOTE_ERROR; });
 }
 
+// ---- engines that leave, engines that come ---------------------------------
+
+bool Controller::Impl::from_supervisor(const std::string& rid, std::string_view role,
+                                       const char* what) {
+  // Changing the engine set is the cluster operator's, like reporting
+  // deaths: a client key runs tasks, it does not take engines away.
+  if (!secure() || role == role_name(KeyRole::kSupervisor)) return true;
+  refuse(clients_, rid, "forbidden",
+         std::string("only the cluster's supervisor key (supervisor.json) may ") + what);
+  return false;
+}
+
+void Controller::Impl::on_retire_request(const std::string& rid, const wire::Header& header) {
+  std::vector<EngineRecord*> chosen;
+  for (uint32_t id : header.engine_ids()) {
+    EngineRecord* engine = registry_.find(id);
+    if (!engine || engine->lost) {
+      refuse(clients_, rid, "no-such-engine",
+             "no live engine " + std::to_string(id) +
+                 (engine ? " (it was lost: " + engine->lost_reason + ")" : std::string()));
+      return;
+    }
+    if (std::find(chosen.begin(), chosen.end(), engine) == chosen.end()) chosen.push_back(engine);
+  }
+  if (header.engine_ids().empty()) {
+    chosen = registry_.least_busy(header.retire_count());
+    if (chosen.size() < header.retire_count()) {
+      refuse(clients_, rid, "too-few-engines",
+             "cannot retire " + std::to_string(header.retire_count()) + " engines: only " +
+                 std::to_string(chosen.size()) + " are live and not already retiring");
+      return;
+    }
+  }
+  wire::Header reply;
+  reply.set_type(wire::RETIRE);
+  reply.set_request(header.request());
+  for (EngineRecord* engine : chosen) {
+    retire(*engine, "on request");
+    reply.add_engine_ids(engine->id);
+  }
+  send_header(clients_, rid, reply);
+}
+
+void Controller::Impl::retire(EngineRecord& engine, const std::string& why) {
+  if (engine.retiring) return;
+  registry_.retire(engine);
+  spdlog::info("engine {} (host {} pid {}) retiring {}: {} tasks assigned to it", engine.id,
+               engine.host, engine.pid, why, engine.assigned.size());
+  wire::Header header;
+  header.set_type(wire::RETIRE);
+  send_header(engines_, engine.routing_id, header);
+}
+
+void Controller::Impl::on_retired(EngineRecord& engine, const wire::Header& header) {
+  // The engine never began these: they wait for another engine without
+  // using an attempt, at the queue's front and in their order.
+  std::vector<TaskKey> returned;
+  for (const auto& ref : header.tasks()) {
+    const TaskKey key{ref.client(), ref.seq()};
+    auto it = std::find(engine.assigned.begin(), engine.assigned.end(), key);
+    if (it == engine.assigned.end()) continue;
+    engine.assigned.erase(it);
+    TaskRecord* record = tasks_.find(key);
+    // One it held from before it registered again may be another engine's now.
+    if (!record || record->engine_id != engine.id) continue;
+    if (record->answered) {
+      tasks_.erase(key);
+      continue;
+    }
+    record->engine_id = 0;
+    record->started = false;
+    returned.push_back(key);
+  }
+  for (auto it = returned.rbegin(); it != returned.rend(); ++it) tasks_.enqueue_front(*it);
+  if (!engine.assigned.empty()) {
+    // Results it should have sent first: treat what is left as lost.
+    engine_lost(engine, "retired with tasks unanswered");
+    return;
+  }
+  spdlog::info("engine {} (host {} pid {}) retired; {} tasks it had not begun queued again",
+               engine.id, engine.host, engine.pid, returned.size());
+  registry_.mark_lost(engine, "retired");
+}
+
+void Controller::Impl::warn_of_mixed_builds(const EngineRecord& engine) {
+  const std::vector<BuildClash> clashes = registry_.build_clashes(engine);
+  if (clashes.empty()) return;
+  const BuildClash& first = clashes.front();
+  spdlog::warn(
+      "mixed builds: engine {} offers task '{}' from {} (sha256 {}) but another live engine "
+      "offers it from a different build (sha256 {}){}; `herd cluster reload` moves every engine "
+      "onto the current files",
+      engine.id, first.task, first.path, first.hash.substr(0, 12), first.other_hash.substr(0, 12),
+      clashes.size() > 1 ? fmt::format(", and {} more tasks likewise", clashes.size() - 1) : "");
+}
+
+void Controller::Impl::on_engines_coming(const std::string& rid, const wire::Header& header) {
+  const auto hold = std::chrono::milliseconds(header.hold_unknown_ms());
+  hold_unknown_until_ = hold.count() > 0 ? now_ + hold : Clock::time_point{};
+  held_names_.clear();
+  if (hold.count() > 0)
+    spdlog::info("engines are starting: a task no live engine offers waits up to {} ms for them",
+                 hold.count());
+  wire::Header reply;
+  reply.set_type(wire::ENGINES_COMING);
+  reply.set_request(header.request());
+  send_header(clients_, rid, reply);
+}
+
+bool Controller::Impl::holding_unknown_tasks(const std::string& name) {
+  if (now_ >= hold_unknown_until_) return false;
+  if (held_names_.insert(name).second)
+    spdlog::info("no live engine offers task '{}' yet: it waits for the engines being started",
+                 name);
+  return true;
+}
+
 // ---- scheduling ------------------------------------------------------------
 
 // Hands queued tasks to engines with free slots: clients in turn, each
@@ -777,6 +926,7 @@ void Controller::Impl::dispatch() {
       case Placement::kNotOffered: {
         // Engines that came after the task was queued may not offer it.
         const std::string& name = registry_.names().str(record.name);
+        if (record.engines.empty() && holding_unknown_tasks(name)) break;  // engines coming
         fail_task(record, key, wire::UNKNOWN_TASK,
                   "no connected engine " +
                       (record.engines.empty() ? std::string() : "of those the task may run on ") +

@@ -15,6 +15,7 @@ EngineRecord& EngineRegistry::add(std::string routing_id, const wire::Hello& hel
   e.cores = hello.cores();
   e.restarts = hello.restarts();
   e.last_seen = now;
+  e.libraries.assign(hello.libraries().begin(), hello.libraries().end());
   for (const auto& t : hello.tasks()) {
     if (!e.offers.emplace(t.name(), t.signature()).second) continue;
     const uint32_t name = names_.intern(t.name());
@@ -45,9 +46,25 @@ void EngineRegistry::revive(EngineRecord& engine, Clock::time_point now) {
 }
 
 void EngineRegistry::make_live(EngineRecord& e) {
-  for (const auto& [name, signature] : e.offers) ++offers_[name][signature];
+  count_offers(e, 1);
   by_routing_id_[e.routing_id] = e.id;
   live_.push_back(&e);
+}
+
+void EngineRegistry::count_offers(const EngineRecord& e, int delta) {
+  auto count = [delta](auto& table, const std::string& key, const std::string& value) {
+    if (delta > 0) {
+      ++table[key][value];
+      return;
+    }
+    auto by_key = table.find(key);
+    if (by_key == table.end()) return;
+    if (--by_key->second[value] == 0) by_key->second.erase(value);
+    if (by_key->second.empty()) table.erase(by_key);
+  };
+  for (const auto& [name, signature] : e.offers) count(offers_, name, signature);
+  for (const auto& lib : e.libraries)
+    for (const auto& task : lib.tasks()) count(builds_, task, lib.hash());
 }
 
 EngineRecord* EngineRegistry::find_live(std::string_view routing_id) {
@@ -67,12 +84,7 @@ void EngineRegistry::mark_lost(EngineRecord& engine, std::string reason) {
   engine.assigned.clear();
   by_routing_id_.erase(engine.routing_id);
   std::erase(live_, &engine);
-  for (const auto& [name, signature] : engine.offers) {
-    auto by_name = offers_.find(name);
-    if (by_name == offers_.end()) continue;
-    if (--by_name->second[signature] == 0) by_name->second.erase(signature);
-    if (by_name->second.empty()) offers_.erase(by_name);
-  }
+  count_offers(engine, -1);
   lost_order_.push_back(engine.id);
   // The newest lost engine is never the one forgotten (lost_listed_ >= 1),
   // so `engine` stays valid for the caller.
@@ -95,7 +107,8 @@ Offer EngineRegistry::check(const std::string& name, const std::string& signatur
 
 bool EngineRegistry::better(const EngineRecord& e, const EngineRecord* best, uint32_t name,
                             unsigned hwm) {
-  if (e.outstanding() >= hwm || name >= e.offered.size() || !e.offered[name]) return false;
+  if (e.retiring || e.outstanding() >= hwm || name >= e.offered.size() || !e.offered[name])
+    return false;
   return !best || e.outstanding() < best->outstanding() ||
          (e.outstanding() == best->outstanding() && e.tasks_done < best->tasks_done);
 }
@@ -154,8 +167,37 @@ std::string EngineRegistry::why_gone(const std::vector<uint32_t>& targets) {
 
 size_t EngineRegistry::free_slots(unsigned hwm) const {
   size_t free = 0;
-  for (const EngineRecord* e : live_) free += hwm > e->outstanding() ? hwm - e->outstanding() : 0;
+  for (const EngineRecord* e : live_)
+    if (!e->retiring) free += hwm > e->outstanding() ? hwm - e->outstanding() : 0;
   return free;
+}
+
+std::vector<EngineRecord*> EngineRegistry::least_busy(size_t count) const {
+  std::vector<EngineRecord*> candidates;
+  for (EngineRecord* e : live_)
+    if (!e->retiring) candidates.push_back(e);
+  std::sort(candidates.begin(), candidates.end(), [](const EngineRecord* a, const EngineRecord* b) {
+    return a->outstanding() != b->outstanding() ? a->outstanding() < b->outstanding()
+                                                : a->id > b->id;
+  });
+  if (candidates.size() > count) candidates.resize(count);
+  return candidates;
+}
+
+std::vector<BuildClash> EngineRegistry::build_clashes(const EngineRecord& engine) const {
+  std::vector<BuildClash> clashes;
+  for (const auto& lib : engine.libraries) {
+    for (const auto& task : lib.tasks()) {
+      auto it = builds_.find(task);
+      if (it == builds_.end()) continue;
+      for (const auto& [hash, engines] : it->second)
+        if (hash != lib.hash() && engines > 0) {
+          clashes.push_back({task, lib.path(), lib.hash(), hash});
+          break;
+        }
+    }
+  }
+  return clashes;
 }
 
 std::vector<uint32_t> EngineRegistry::silent_since(Clock::time_point cutoff) const {

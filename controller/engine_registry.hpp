@@ -28,15 +28,27 @@ struct EngineRecord {
   uint32_t cores = 0;
   uint32_t restarts = 0;
   bool lost = false;
+  bool retiring = false;  // takes no new tasks; leaves once its running one is done
   std::string lost_reason;
   uint64_t tasks_done = 0;
   Clock::time_point last_seen;
   std::vector<TaskKey> assigned;                        // sent to it and not yet answered
   std::unordered_map<std::string, std::string> offers;  // task name -> signature
   std::vector<bool> offered;                            // by interned task name, for quick checks
+  std::vector<wire::TaskLibrary> libraries;             // as its HELLO reported them
 
   uint32_t outstanding() const { return static_cast<uint32_t>(assigned.size()); }
-  const char* state_name() const { return lost ? "lost" : assigned.empty() ? "idle" : "busy"; }
+  const char* state_name() const {
+    return lost ? "lost" : retiring ? "retiring" : assigned.empty() ? "idle" : "busy";
+  }
+};
+
+// A task that a live engine offers from one build of a library while
+// another live engine offers it from a different build.
+struct BuildClash {
+  std::string task;
+  std::string path, hash;  // this engine's library
+  std::string other_hash;  // the other build's
 };
 
 // What the live engines say about a task name and signature.
@@ -72,6 +84,13 @@ class EngineRegistry {
   EngineRecord* find(uint32_t id);
   // Marks it lost; its record stays for status, its routing id is forgotten.
   void mark_lost(EngineRecord& engine, std::string reason);
+  // From now on it gets no tasks (least_loaded and free_slots pass it by).
+  void retire(EngineRecord& engine) { engine.retiring = true; }
+  // The `count` live engines, not retiring, with the fewest tasks
+  // outstanding (the newest first among equals); fewer if there are not so many.
+  std::vector<EngineRecord*> least_busy(size_t count) const;
+  // The tasks a live engine offers from a build no other live engine shares.
+  std::vector<BuildClash> build_clashes(const EngineRecord& engine) const;
 
   // For a task of `name` and `signature`: can any live engine run it? On
   // kMismatch, `expected` receives the signature the engines offer.
@@ -112,6 +131,8 @@ class EngineRegistry {
   std::vector<EngineRecord*> live_;                          // the same engines, for quick scans
   // name -> signature -> number of live engines offering it
   std::unordered_map<std::string, std::map<std::string, unsigned>> offers_;
+  // task name -> library hash -> number of live engines offering it from that build
+  std::unordered_map<std::string, std::map<std::string, unsigned>> builds_;
   uint32_t next_id_ = 1;
   const size_t lost_listed_;
   std::deque<uint32_t> lost_order_;  // listed lost engines, oldest first
@@ -120,6 +141,8 @@ class EngineRegistry {
   void make_live(EngineRecord& e);
   // Whether `e` would take a task of `name` now, and is a better pick than `best`.
   static bool better(const EngineRecord& e, const EngineRecord* best, uint32_t name, unsigned hwm);
+  // Adds `delta` (1 or -1) to the counts of what the engine offers.
+  void count_offers(const EngineRecord& e, int delta);
 };
 
 }  // namespace herd::controller

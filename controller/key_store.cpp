@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "proto/private_file.hpp"
+
 namespace herd::controller {
 
 namespace fs = std::filesystem;
@@ -63,15 +65,11 @@ KeyStore KeyStore::load_or_create(const fs::path& file) {
                             {"client", to_json(keys.client_)},
                             {"engine", to_json(keys.engine_)},
                             {"supervisor", to_json(keys.supervisor_)}};
-  const fs::path tmp = file.string() + ".tmp";
-  {
-    const mode_t old_mask = ::umask(077);
-    std::ofstream out(tmp, std::ios::trunc);
-    ::umask(old_mask);
-    out << j.dump(2) << '\n';
-    if (!out) throw std::runtime_error("cannot write the cluster's keys to " + tmp.string());
+  try {
+    wire::write_private_file(file, j.dump(2) + '\n');
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("cannot write the cluster's keys: ") + e.what());
   }
-  fs::rename(tmp, file);
   return keys;
 }
 

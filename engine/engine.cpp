@@ -13,6 +13,7 @@
 #include "client/src/process_groups.hpp"
 #include "engine/executor.hpp"
 #include "engine/exit_announcement.hpp"
+#include "engine/library_load.hpp"
 #include "herd/task.hpp"
 #include "proto/curve.hpp"
 #include "proto/wire.hpp"
@@ -96,7 +97,8 @@ class Session {
       check_connect_timeout();
     }
     if (exit_code_ < 0) exit_code_ = 0;
-    send_control(wire::BYE);
+    // A retired engine has said RETIRED; the controller no longer knows it.
+    if (exit_code_ != kRetiredExitCode) send_control(wire::BYE);
     spdlog::info("engine {} stopping", engine_id_);
     if (!executor_->stop(control_)) {
       spdlog::warn("engine {} leaves a running task behind", engine_id_);
@@ -117,6 +119,17 @@ class Session {
       auto* ref = started_.add_tasks();
       ref->set_client(client);
       ref->set_seq(seq);
+      return;
+    }
+    if (parse_returned_note(frames, client, seq)) {
+      std::erase(held_, std::pair<uint64_t, uint64_t>{client, seq});  // no longer ours
+      auto* ref = returned_.add_tasks();
+      ref->set_client(client);
+      ref->set_seq(seq);
+      return;
+    }
+    if (is_drained_note(frames)) {
+      finish_retirement();
       return;
     }
     flush_started();  // a task's STARTED note always goes before its result
@@ -161,6 +174,19 @@ class Session {
     frames.push_back(wire::pack(failure));
   }
 
+  // Every task this engine held has run or is in returned_: tell the
+  // controller, which queues those again, and leave (kRetiredExitCode).
+  void finish_retirement() {
+    flush_started();
+    returned_.set_type(wire::RETIRED);
+    spdlog::info("engine {} retired; {} tasks it had not begun go back to the controller",
+                 engine_id_, returned_.tasks_size());
+    wire::Frames frames;
+    frames.push_back(wire::pack(returned_));
+    wire::send(socket_, frames);
+    exit_code_ = kRetiredExitCode;
+  }
+
   void flush_started() {
     if (started_.tasks_size() == 0) return;
     started_.set_type(wire::STARTED);
@@ -184,16 +210,25 @@ class Session {
       case wire::CANCEL:
         executor_->cancel(header.client(), header.seq());
         break;
-      case wire::RECYCLE:
+      case wire::RETIRE:
+        if (retiring_) break;
+        retiring_ = true;
+        spdlog::info("engine {} retiring: it finishes its running task and hands back the rest",
+                     engine_id_);
+        executor_->retire(control_);
+        break;
+      case wire::RECYCLE: {
         // A task overran its timeout or ignored a cancellation. A thread
         // cannot be stopped, so the process goes; its supervisor starts a
-        // fresh engine.
+        // fresh engine, unless this one was retiring anyway.
         spdlog::warn("engine {} recycled by the controller: {}", engine_id_,
                      header.error().message());
         detail::end_process_groups();  // its shell commands go with it
         spdlog::shutdown();
-        announce_exit(kRecycledExitCode);
-        std::_Exit(kRecycledExitCode);
+        const int code = retiring_ ? kRetiredExitCode : kRecycledExitCode;
+        announce_exit(code);
+        std::_Exit(code);
+      }
       case wire::WELCOME:
         if (!awaiting_welcome_) break;  // the answer to a HELLO said twice
         awaiting_welcome_ = false;
@@ -283,6 +318,12 @@ class Session {
       t->set_name(entry.name);
       t->set_signature(entry.signature);
     }
+    for (const LoadedLibrary& loaded : options_.loaded) {
+      auto* lib = hello->add_libraries();
+      lib->set_path(loaded.path);
+      lib->set_hash(loaded.hash);
+      for (const auto& task : loaded.tasks) lib->add_tasks(task);
+    }
     for (const auto& [client, seq] : held_) {
       auto* ref = header.add_tasks();
       ref->set_client(client);
@@ -313,6 +354,8 @@ class Session {
   uint64_t handshakes_seen_ = 0;
   Clock::time_point started_at_, last_hello_, last_warning_;
   wire::Header started_;  // STARTED notes not yet sent
+  wire::Header returned_;  // tasks handed back while retiring
+  bool retiring_ = false;
   // Tasks given to the executor and not yet answered, oldest first: a HELLO
   // lists them, so that a controller we register with again (after an
   // outage, or restarted) neither counts us idle nor runs them twice.
@@ -325,16 +368,21 @@ class Session {
 
 }  // namespace
 
-void load_task_libraries(const std::vector<std::string>& libraries) {
+std::vector<LoadedLibrary> load_task_libraries(const std::vector<std::string>& libraries) {
+  std::vector<LoadedLibrary> loaded;
   for (const auto& path : libraries) {
+    LibraryLoad load(path);
     // RTLD_NODELETE: tasks' code must outlive any handle bookkeeping.
     if (!::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE)) {
       const char* why = ::dlerror();
       throw std::runtime_error("cannot load task library " + path + ": " +
                                (why ? why : "unknown error"));
     }
-    spdlog::info("loaded task library {}", path);
+    loaded.push_back(load.finish());
+    spdlog::info("loaded task library {} (sha256 {}, {} tasks)", path, loaded.back().hash,
+                 loaded.back().tasks.size());
   }
+  return loaded;
 }
 
 int run_engine(const EngineOptions& options, const std::atomic<bool>& stop) {

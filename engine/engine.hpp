@@ -15,10 +15,19 @@ namespace herd::engine {
 
 class OutputCapture;
 
+// A task library the engine loaded, as its HELLO reports it: the controller
+// shows it in status and warns when engines offer a task from different builds.
+struct LoadedLibrary {
+  std::string path;                // absolute
+  std::string hash;                // SHA-256 of the file, as sha256sum prints it
+  std::vector<std::string> tasks;  // the names it registered
+};
+
 struct EngineOptions {
   std::string url;                     // the controller's engine address
   CurveKeys curve;                     // empty: an insecure controller
   std::vector<std::string> libraries;  // task libraries to dlopen
+  std::vector<LoadedLibrary> loaded;   // what load_task_libraries made of them
   uint32_t restarts = 0;               // reported in status; set by a supervisor
   // Give up (exit code 1) if not registered within this long; 0: never.
   std::chrono::milliseconds connect_timeout{0};
@@ -43,11 +52,12 @@ inline constexpr int kRetiredExitCode = 4;
 
 // Loads the task libraries; throws std::runtime_error naming a library that
 // fails to load.
-void load_task_libraries(const std::vector<std::string>& libraries);
+std::vector<LoadedLibrary> load_task_libraries(const std::vector<std::string>& libraries);
 
 // Runs until `stop` becomes true or the controller refuses the engine.
 // Returns the process exit code: 0 after a clean stop, kRefusedExitCode when
-// refused, 1 when connect_timeout ran out; the caller announces it. Exits
+// refused, kRetiredExitCode once retired, 1 when connect_timeout ran out; the
+// caller announces it. Exits
 // the process itself (announced) when recycled, or when it stops with a task
 // still running.
 int run_engine(const EngineOptions& options, const std::atomic<bool>& stop);

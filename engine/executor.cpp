@@ -71,6 +71,10 @@ void set_engine_id_variable(uint32_t id) {
 // the destructor's error path waits this long.
 constexpr auto kClosingPoll = std::chrono::milliseconds(200);
 
+// Sent by the main thread behind the tasks a retiring engine holds, and
+// echoed by the task thread once it reaches it.
+constexpr std::string_view kDrained = "drained";
+
 }  // namespace
 
 class Executor::Core {
@@ -87,6 +91,8 @@ class Executor::Core {
   std::atomic<bool> busy_{false};
   // The Executor is stopping or gone: begin nothing more, send nothing more.
   std::atomic<bool> closing_{false};
+  // The engine retires: tasks not begun go back to the controller.
+  std::atomic<bool> retiring_{false};
 
  private:
   using Key = std::pair<uint64_t, uint64_t>;
@@ -164,6 +170,13 @@ wire::Frames Executor::run(wire::Frames& task) {
 
 void Executor::cancel(uint64_t client, uint64_t seq) { core_->cancel(client, seq); }
 
+void Executor::retire(zmq::socket_t& control) {
+  core_->retiring_ = true;
+  wire::Frames marker;
+  marker.emplace_back(kDrained.data(), kDrained.size());
+  wire::send(control, marker);
+}
+
 bool Executor::Core::receive(zmq::socket_t& pair, wire::Frames& task) {
   task.clear();
   zmq::message_t frame;
@@ -202,9 +215,20 @@ void Executor::Core::loop(zmq::socket_t& pair) {
       throw;
     }
     if (task.size() == 1 && task[0].size() == 0) return;  // "stop"
+    if (task.size() == 1 && task[0].to_string_view() == kDrained) {  // every task before it is done
+      wire::Frames drained;
+      drained.emplace_back(kDrained.data(), kDrained.size());
+      wire::send(pair, drained);
+      continue;
+    }
     wire::Header in;
     if (!wire::unpack(task[0], in)) {
       spdlog::warn("task message with a malformed header dropped");
+      continue;
+    }
+    if (retiring_) {
+      wire::Frames note = returned_note(in.client(), in.seq());
+      wire::send(pair, note);
       continue;
     }
     busy_ = true;
@@ -247,14 +271,37 @@ wire::Frames started_note(uint64_t client, uint64_t seq) {
   return note;
 }
 
-bool parse_started_note(const wire::Frames& frames, uint64_t& client, uint64_t& seq) {
-  if (frames.size() != 2 || frames[0].size() != 0 || frames[1].size() != 2 * sizeof(uint64_t))
+namespace {
+
+// A note's task key: an empty frame, then client and seq, in `size` frames.
+bool parse_note_key(const wire::Frames& frames, size_t size, uint64_t& client, uint64_t& seq) {
+  if (frames.size() != size || frames[0].size() != 0 || frames[1].size() != 2 * sizeof(uint64_t))
     return false;
   uint64_t key[2];
   std::memcpy(key, frames[1].data(), sizeof key);
   client = key[0];
   seq = key[1];
   return true;
+}
+
+}  // namespace
+
+bool parse_started_note(const wire::Frames& frames, uint64_t& client, uint64_t& seq) {
+  return parse_note_key(frames, 2, client, seq);
+}
+
+wire::Frames returned_note(uint64_t client, uint64_t seq) {
+  wire::Frames note = started_note(client, seq);
+  note.emplace_back();
+  return note;
+}
+
+bool parse_returned_note(const wire::Frames& frames, uint64_t& client, uint64_t& seq) {
+  return parse_note_key(frames, 3, client, seq) && frames[2].size() == 0;
+}
+
+bool is_drained_note(const wire::Frames& frames) {
+  return frames.size() == 1 && frames[0].to_string_view() == kDrained;
 }
 
 bool Executor::Core::begin(const wire::Header& in) {

@@ -47,6 +47,10 @@ class Executor {
   // From the main thread: task (client, seq) was aborted. Raises the running
   // task's cancellation flag, or drops the task when its turn comes.
   void cancel(uint64_t client, uint64_t seq);
+  // From the main thread: the engine retires. The running task finishes;
+  // every task queued behind it is handed back with a returned note instead
+  // of running; then the thread sends a drained note through `control`.
+  void retire(zmq::socket_t& control);
 
  private:
   class Core;  // everything the thread uses; owned by the thread as well
@@ -62,5 +66,11 @@ class Executor {
 // message (an empty frame, then client and seq), cheaper than a header.
 wire::Frames started_note(uint64_t client, uint64_t seq);
 bool parse_started_note(const wire::Frames& frames, uint64_t& client, uint64_t& seq);
+// A retiring engine's task thread hands back a task it did not begin with a
+// returned note (a started note with a third, empty frame), and says it has
+// nothing left with a drained note (one frame, "drained").
+wire::Frames returned_note(uint64_t client, uint64_t seq);
+bool parse_returned_note(const wire::Frames& frames, uint64_t& client, uint64_t& seq);
+bool is_drained_note(const wire::Frames& frames);
 
 }  // namespace herd::engine

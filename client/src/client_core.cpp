@@ -101,9 +101,12 @@ ClusterStatus status_from(const wire::StatusReply& r) {
   s.tasks_failed = r.tasks_failed();
   s.lost_engines_hidden = r.lost_engines_hidden();
   s.security = r.security();
-  for (const auto& e : r.engines())
-    s.engines.push_back({e.id(), e.host(), e.pid(), e.state(), e.tasks_done(), e.restarts(),
-                         e.outstanding(), e.cores(), e.lost_reason()});
+  for (const auto& e : r.engines()) {
+    EngineInfo info{e.id(),       e.host(),        e.pid(),   e.state(),       e.tasks_done(),
+                    e.restarts(), e.outstanding(), e.cores(), e.lost_reason(), {}};
+    for (const auto& lib : e.libraries()) info.libraries.push_back({lib.path(), lib.hash()});
+    s.engines.push_back(std::move(info));
+  }
   return s;
 }
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "herd/error.hpp"
+#include "proto/private_file.hpp"
 
 namespace herd {
 
@@ -129,16 +130,11 @@ void write_connection_file(const fs::path& path, const ConnectionInfo& info) {
     j["public_key"] = info.curve.public_key;
     j["secret_key"] = info.curve.secret_key;
   }
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    const mode_t old_mask = ::umask(077);
-    std::ofstream out(tmp, std::ios::trunc);
-    ::umask(old_mask);
-    if (!out) throw Error("cannot write " + tmp.string());
-    out << j.dump(2) << '\n';
+  try {
+    wire::write_private_file(path, j.dump(2) + '\n');
+  } catch (const std::runtime_error& e) {
+    throw Error(e.what());
   }
-  fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
-  fs::rename(tmp, path);
 }
 
 }  // namespace herd

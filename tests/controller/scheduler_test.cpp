@@ -221,6 +221,57 @@ TEST_F(EngineRegistryTest, StateNames) {
   EXPECT_EQ(a.outstanding(), 1u);
 }
 
+TEST_F(EngineRegistryTest, ARetiringEngineGetsNoTasksAndIsNotRetiredAgain) {
+  EngineRecord& a = add("a");
+  EngineRecord& b = add("b");
+  load(b, 1);
+  registry_.retire(a);
+  EXPECT_STREQ(a.state_name(), "retiring");
+  EXPECT_EQ(registry_.least_loaded("add", 2), &b);  // b is busier, but a takes nothing
+  EXPECT_EQ(registry_.free_slots(2), 1u);
+  EXPECT_EQ(check("add", kAddSig), Offer::kOk);  // it still counts as offering the task
+  const auto chosen = registry_.least_busy(2);
+  ASSERT_EQ(chosen.size(), 1u);
+  EXPECT_EQ(chosen[0], &b);
+}
+
+TEST_F(EngineRegistryTest, LeastBusyPrefersFewestTasksThenTheNewest) {
+  EngineRecord& a = add("a");
+  EngineRecord& b = add("b");
+  EngineRecord& c = add("c");
+  load(a, 1);
+  const auto chosen = registry_.least_busy(2);
+  ASSERT_EQ(chosen.size(), 2u);
+  EXPECT_EQ(chosen[0], &c);
+  EXPECT_EQ(chosen[1], &b);
+}
+
+TEST_F(EngineRegistryTest, BuildClashesNameTasksOfferedFromDifferentBuilds) {
+  auto with_library = [&](const std::string& rid, int64_t pid,
+                          const std::string& hash) -> EngineRecord& {
+    auto h = hello({{"add", kAddSig}}, pid);
+    auto* lib = h.add_libraries();
+    lib->set_path("/lib/libtasks.so");
+    lib->set_hash(hash);
+    lib->add_tasks("add");
+    return registry_.add(rid, h, now_);
+  };
+  EngineRecord& a = with_library("a", 1, "aaaa");
+  EXPECT_TRUE(registry_.build_clashes(a).empty());
+  EngineRecord& b = with_library("b", 2, "aaaa");
+  EXPECT_TRUE(registry_.build_clashes(b).empty());
+  EngineRecord& c = with_library("c", 3, "cccc");
+  const auto clashes = registry_.build_clashes(c);
+  ASSERT_EQ(clashes.size(), 1u);
+  EXPECT_EQ(clashes[0].task, "add");
+  EXPECT_EQ(clashes[0].hash, "cccc");
+  EXPECT_EQ(clashes[0].other_hash, "aaaa");
+  // Once the old builds' engines are gone, the new build is alone.
+  registry_.mark_lost(a, "retired");
+  registry_.mark_lost(b, "retired");
+  EXPECT_TRUE(registry_.build_clashes(c).empty());
+}
+
 // ---- TaskTable -------------------------------------------------------------
 
 class TaskTableTest : public ::testing::Test {

@@ -261,6 +261,25 @@ int main(int argc, char** argv) {
     write("status_reply", Route::kBoth, {header_bytes(h)});
   }
   write("cancel", Route::kEngine, {header_bytes(of_type(herd::wire::CANCEL, 3))});
+  // The engine set: retiring (by id, by count), an engine leaving with
+  // tasks it never began, engines announced.
+  {
+    Header by_id = of_type(herd::wire::RETIRE);
+    by_id.add_engine_ids(1);
+    by_id.add_engine_ids(99);
+    write("retire_ids", Route::kClient, {header_bytes(by_id)});
+    Header by_count = of_type(herd::wire::RETIRE);
+    by_count.set_retire_count(1);
+    write("retire_count", Route::kBoth, {header_bytes(by_count)}, kAim);
+    Header retired = of_type(herd::wire::RETIRED);
+    auto* t = retired.add_tasks();
+    t->set_client(0x5eedc0ffee000001ULL);
+    t->set_seq(1);
+    write("retired", Route::kEngine, {header_bytes(retired)}, kAim);
+    Header coming = of_type(herd::wire::ENGINES_COMING);
+    coming.set_hold_unknown_ms(500);
+    write("engines_coming", Route::kClient, {header_bytes(coming)});
+  }
   write("recycle", Route::kNone, {header_bytes(of_type(herd::wire::RECYCLE))});
   write("welcome", Route::kEngine, [] {
     Header h = of_type(herd::wire::WELCOME);

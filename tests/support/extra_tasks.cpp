@@ -6,7 +6,12 @@
 
 namespace extra_tasks {
 
-std::string only_extra() { return "extra"; }
+// A second build of this library (herd_test_extra_tasks_v2) says so.
+#ifndef HERD_EXTRA_TASKS_BUILD
+#define HERD_EXTRA_TASKS_BUILD "extra"
+#endif
+
+std::string only_extra() { return HERD_EXTRA_TASKS_BUILD; }
 
 HERD_TASK(only_extra);
 

@@ -32,16 +32,24 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{2'000};
 };
 
+// A task library an engine loaded: its absolute path and the SHA-256 of the
+// file when it was loaded (lowercase hex, as sha256sum prints it).
+struct LibraryInfo {
+  std::string path;
+  std::string hash;
+};
+
 struct EngineInfo {
   uint32_t id = 0;
   std::string host;
   int64_t pid = 0;
-  std::string state;  // idle | busy | lost
+  std::string state;  // idle | busy | retiring | lost
   uint64_t tasks_done = 0;
   uint32_t restarts = 0;
   uint32_t outstanding = 0;  // tasks sent to it and not yet answered
   uint32_t cores = 0;
   std::string lost_reason;  // for a lost engine: why it was given up
+  std::vector<LibraryInfo> libraries;
 };
 
 struct ClusterStatus {
