@@ -17,16 +17,34 @@ std::string DependencyTable::blocks(const Prerequisite& p, const Outcome& o, boo
   return {};
 }
 
-Decision DependencyTable::fail(const TaskKey& task, std::string error) const {
-  return Decision{Decision::Kind::kFail, task, std::move(error), {}, {}};
+Outcome DependencyTable::outcome_of(const wire::Header& result, zmq::message_t* value) {
+  Outcome o;
+  o.ok = result.status() == wire::OK && result.failures_size() == 0;
+  o.single = result.items() == 0;
+  o.engine_id = result.engine_id();
+  auto describe = [](const wire::ErrorInfo& e) {
+    return e.type().empty() ? e.message() : e.type() + ": " + e.message();
+  };
+  if (result.status() != wire::OK)
+    o.error = describe(result.error());
+  else if (result.failures_size() > 0)
+    o.error = "item " + std::to_string(result.failures(0).index()) +
+              " of its chunk failed: " + describe(result.failures(0).error());
+  if (o.ok && o.single && value) o.value.copy(*value);
+  return o;
+}
+
+Decision DependencyTable::fail(const TaskKey& task, std::string error,
+                               const TaskKey& prerequisite) {
+  return Decision{Decision::Kind::kFail, task, std::move(error), prerequisite, {}, {}};
 }
 
 Decision DependencyTable::decide(const TaskKey& task, const Waiter& waiter) {
-  Decision d{Decision::Kind::kReady, task, {}, {}, {}};
+  Decision d{Decision::Kind::kReady, task, {}, {}, {}, {}};
   for (const Prerequisite& p : waiter.prerequisites) {
     Outcome& o = outcomes_.at(p.key).outcome;
     if (std::string why = blocks(p, o, waiter.failure_ok); !why.empty())
-      return fail(task, std::move(why));
+      return fail(task, std::move(why), p.key);
     if (p.arg) {
       // A copy shares the frame's buffer: the bytes are never duplicated.
       zmq::message_t value;
@@ -70,7 +88,7 @@ std::vector<Decision> DependencyTable::finished(const TaskKey& key, Outcome outc
       if (why.empty()) why = blocks(p, kept.outcome, waiter.failure_ok);
     }
     if (!why.empty()) {
-      decided.push_back(fail(waiting[i], std::move(why)));
+      decided.push_back(fail(waiting[i], std::move(why), key));
       release(waiting[i]);
     } else if (waiter.unmet == 0) {
       decided.push_back(decide(waiting[i], waiter));

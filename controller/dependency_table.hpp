@@ -48,7 +48,8 @@ struct Decision {
   enum class Kind { kWait, kReady, kFail };
   Kind kind = Kind::kWait;
   TaskKey task;
-  std::string error;  // kFail: which prerequisite, and why
+  std::string error;     // kFail: which prerequisite, and why
+  TaskKey prerequisite;  // kFail: that prerequisite
   // kReady: argument position -> the result frame to put there (shared).
   std::vector<std::pair<uint32_t, zmq::message_t>> args;
   std::vector<uint32_t> engines;  // kReady: from follow; empty: any engine
@@ -73,6 +74,10 @@ class DependencyTable {
   // A waiting task went away (aborted, its client left).
   void cancel(const TaskKey& task);
 
+  // The outcome a RESULT header (and, for a single call, its result frame,
+  // shared) tells of.
+  static Outcome outcome_of(const wire::Header& result, zmq::message_t* value);
+
   size_t waiting() const { return waiters_.size(); }
   size_t kept() const { return outcomes_.size(); }
 
@@ -92,7 +97,7 @@ class DependencyTable {
   static std::string blocks(const Prerequisite& p, const Outcome& o, bool failure_ok);
   // kReady or kFail for a waiter whose prerequisites all have outcomes.
   Decision decide(const TaskKey& task, const Waiter& waiter);
-  Decision fail(const TaskKey& task, std::string error) const;
+  static Decision fail(const TaskKey& task, std::string error, const TaskKey& prerequisite);
   void release(const TaskKey& task);  // unpins and forgets a waiter
   void drop_if_unneeded(const TaskKey& key);
 
@@ -112,10 +117,12 @@ Decision DependencyTable::add(const TaskKey& task, std::vector<Prerequisite> pre
     auto kept = outcomes_.find(p.key);
     if (kept != outcomes_.end()) {
       if (std::string why = blocks(p, kept->second.outcome, failure_ok); !why.empty())
-        return fail(task, std::move(why));
+        return fail(task, std::move(why), p.key);
     } else if (!pending(p.key)) {
-      return fail(task, "prerequisite task " + wire::task_id(p.key.client, p.key.seq) +
-                            " is unknown: never submitted, or its result was already let go");
+      return fail(task,
+                  "prerequisite task " + wire::task_id(p.key.client, p.key.seq) +
+                      " is unknown: never submitted, or its result was already let go",
+                  p.key);
     } else {
       ++waiter.unmet;
     }
@@ -128,7 +135,7 @@ Decision DependencyTable::add(const TaskKey& task, std::vector<Prerequisite> pre
       dependents_[p.key].push_back(task);
   }
   waiters_[task] = std::move(waiter);
-  return Decision{Decision::Kind::kWait, task, {}, {}, {}};
+  return Decision{Decision::Kind::kWait, task, {}, {}, {}, {}};
 }
 
 }  // namespace herd::controller

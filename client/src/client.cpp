@@ -90,7 +90,7 @@ const std::string& Client::url() const { return core_->url(); }
 namespace detail {
 std::shared_ptr<ResultState> submit(const std::shared_ptr<ClientCore>& core,
                                     const std::string& name, const std::string& signature,
-                                    const TaskOptions& options, std::vector<Bytes> args) {
+                                    const TaskOptions& options, CallArgs args) {
   return core->submit(name, signature, options, std::move(args));
 }
 

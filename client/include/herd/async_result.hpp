@@ -148,6 +148,10 @@ struct HandleAccess {
   static ResultRef ref(const Handle& handle) {
     return {handle.state_, handle.item_};
   }
+  template <class Handle>
+  static const std::shared_ptr<ResultState>& state(const Handle& handle) {
+    return handle.state_;
+  }
 };
 
 [[noreturn]] void throw_timeout(const std::string& what);
@@ -290,6 +294,8 @@ class AsyncMapResult {
   }
 
  private:
+  friend struct detail::HandleAccess;
+
   auto collect() const {
     if (state_) {
       const size_t failed = state_->first_failure();
