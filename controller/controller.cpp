@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -125,6 +126,9 @@ class Controller::Impl {
   // Carries out what the dependency table decided, and what that decides in turn.
   void settle(std::vector<Decision> decisions);
   void settle_one(Decision& decision);
+  // Binds a task to the engines that ran the tasks it follows (and it may
+  // run on), or turns the decision into a failure if none is live.
+  void follow(TaskRecord& record, Decision& decision);
   // Answers every task still open with STOPPED, before the controller exits.
   void stop_tasks();
   void on_status(const std::string& client, const wire::Header& header);
@@ -138,10 +142,19 @@ class Controller::Impl {
   void dispatch();
   bool send_task(EngineRecord& engine, const TaskKey& key, TaskRecord& record);
   void engine_lost(EngineRecord& engine, const std::string& reason);
+  // Fails the task: none of the engines it may run on is live.
+  void fail_targets_gone(TaskRecord& record, const TaskKey& key);
+  // Fails the queued tasks that none of their engines is left to run.
+  void fail_stranded();
   // Tells the engine to exit (its supervisor starts a fresh one) and gives it up.
   void recycle(EngineRecord& engine, const std::string& reason);
   // Runs a started task again if it has retries left; true if it was requeued.
   bool retry(TaskRecord& record, const TaskKey& key);
+  // Whether an engine the task may run on is live (a task bound to engines
+  // is never run elsewhere).
+  bool may_run_again(const TaskRecord& record) {
+    return record.engines.empty() || registry_.any_live(record.engines);
+  }
   static bool threw_throughout(const TaskRecord& record, const wire::Header& header);
   void fail_orphaned_retries(Clock::time_point now);
   void check_timers(Clock::time_point now);
@@ -540,6 +553,14 @@ void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& heade
   record.retries = header.retries();
   record.retry_exceptions = header.retry_exceptions();
   record.timeout_ms = static_cast<uint32_t>(std::min<uint64_t>(header.timeout_ms(), UINT32_MAX));
+  record.engines.assign(header.engines().begin(), header.engines().end());
+  std::sort(record.engines.begin(), record.engines.end());
+  record.engines.erase(std::unique(record.engines.begin(), record.engines.end()),
+                       record.engines.end());
+  if (!may_run_again(record)) {
+    fail_targets_gone(record, key);
+    return;
+  }
   std::string expected;
   switch (registry_.check(header.task(), header.signature(), expected)) {
     case Offer::kUnknown:
@@ -637,14 +658,34 @@ void Controller::Impl::settle_one(Decision& d) {
       record->args[position] = std::move(value);
     }
   }
+  if (d.kind == Decision::Kind::kReady && !d.engines.empty()) follow(*record, d);
   if (d.kind == Decision::Kind::kFail) {
+    const TaskKey& p = d.prerequisite;
     fail_task(*record, d.task, wire::DEPENDENCY_FAILED, d.error, nullptr,
-              wire::task_id(d.prerequisite.client, d.prerequisite.seq));
+              p == TaskKey{} ? std::string() : wire::task_id(p.client, p.seq));
     tasks_.erase(d.task);
     return;
   }
   record->held = false;
   tasks_.enqueue(d.task);
+}
+
+void Controller::Impl::follow(TaskRecord& record, Decision& d) {
+  std::sort(d.engines.begin(), d.engines.end());
+  if (!record.engines.empty()) {
+    std::vector<uint32_t> both;
+    std::set_intersection(record.engines.begin(), record.engines.end(), d.engines.begin(),
+                          d.engines.end(), std::back_inserter(both));
+    d.engines.swap(both);
+  }
+  d.kind = Decision::Kind::kFail;
+  if (d.engines.empty())
+    d.error = "none of the engines the task may run on ran the tasks it follows";
+  else if (!registry_.any_live(d.engines))
+    d.error = "the engines of the tasks it follows are gone: " + registry_.why_gone(d.engines);
+  else
+    d.kind = Decision::Kind::kReady;
+  record.engines = d.engines;
 }
 
 void Controller::Impl::on_abort(const wire::Header& header, uint32_t client) {
@@ -830,24 +871,53 @@ void Controller::Impl::dispatch() {
   if (tasks_.queue_depth() == 0) return;
   size_t free_slots = registry_.free_slots(options_.engine_hwm);
   tasks_.scan_queue(kDispatchLookahead, [&](const TaskKey& key, TaskRecord& record) {
-    if (free_slots == 0) return false;
-    EngineRecord* engine = registry_.least_loaded(record.name, options_.engine_hwm);
-    if (!engine) {
-      // Engines that came after the task was queued may not offer it.
-      std::string expected;
-      const std::string& name = registry_.names().str(record.name);
-      if (registry_.check(name, "", expected) == Offer::kUnknown) {
+    if (free_slots == 0) return ScanStep::kStop;
+    const Choice choice = registry_.choose(record.name, record.engines, options_.engine_hwm);
+    switch (choice.placement) {
+      case Placement::kPlaced:
+        if (!send_task(*choice.engine, key, record)) return ScanStep::kStop;
+        tasks_.mark_dispatched();
+        --free_slots;
+        break;
+      case Placement::kWait:
+        break;
+      case Placement::kTargetsFull:
+        return ScanStep::kSkipLane;
+      case Placement::kNotOffered: {
+        // Engines that came after the task was queued may not offer it.
+        const std::string& name = registry_.names().str(record.name);
         fail_task(record, key, wire::UNKNOWN_TASK,
-                  "no connected engine offers task '" + name + "'");
+                  "no connected engine " +
+                      (record.engines.empty() ? std::string() : "of those the task may run on ") +
+                      "offers task '" + name + "'");
         tasks_.erase(key);
+        break;
       }
-      return true;
+      case Placement::kTargetsGone:
+        fail_targets_gone(record, key);
+        tasks_.erase(key);
+        break;
     }
-    if (!send_task(*engine, key, record)) return false;
-    tasks_.mark_dispatched();
-    --free_slots;
-    return true;
+    return ScanStep::kNext;
   });
+}
+
+void Controller::Impl::fail_targets_gone(TaskRecord& record, const TaskKey& key) {
+  fail_task(record, key, wire::ENGINE_LOST,
+            "no engine the task may run on is left: " + registry_.why_gone(record.engines));
+}
+
+void Controller::Impl::fail_stranded() {
+  std::vector<TaskKey> stranded;
+  tasks_.for_each([&](const TaskKey& key, TaskRecord& record) {
+    if (record.engine_id == 0 && !record.answered && !record.engines.empty() &&
+        !registry_.any_live(record.engines))
+      stranded.push_back(key);
+  });
+  for (const TaskKey& key : stranded) {
+    fail_targets_gone(*tasks_.find(key), key);
+    tasks_.erase(key);
+  }
 }
 
 bool Controller::Impl::send_task(EngineRecord& engine, const TaskKey& key, TaskRecord& record) {
@@ -898,7 +968,7 @@ void Controller::Impl::engine_lost(EngineRecord& engine, const std::string& reas
       // It never ran: it waits for another engine without using an attempt.
       record->engine_id = 0;
       tasks_.enqueue_front(*it);
-    } else if (!retry(*record, *it)) {
+    } else if (!may_run_again(*record) || !retry(*record, *it)) {
       fail_task(*record, *it, wire::ENGINE_LOST,
                 "engine " + std::to_string(engine.id) + " on " + engine.host + " (pid " +
                     std::to_string(engine.pid) + ") was lost while running the task: " + reason,
@@ -906,6 +976,7 @@ void Controller::Impl::engine_lost(EngineRecord& engine, const std::string& reas
       tasks_.erase(*it);
     }
   }
+  fail_stranded();
 }
 
 bool Controller::Impl::retry(TaskRecord& record, const TaskKey& key) {

@@ -93,15 +93,63 @@ Offer EngineRegistry::check(const std::string& name, const std::string& signatur
   return Offer::kMismatch;
 }
 
+bool EngineRegistry::better(const EngineRecord& e, const EngineRecord* best, uint32_t name,
+                            unsigned hwm) {
+  if (e.outstanding() >= hwm || name >= e.offered.size() || !e.offered[name]) return false;
+  return !best || e.outstanding() < best->outstanding() ||
+         (e.outstanding() == best->outstanding() && e.tasks_done < best->tasks_done);
+}
+
 EngineRecord* EngineRegistry::least_loaded(uint32_t name, unsigned hwm) {
   EngineRecord* best = nullptr;
-  for (EngineRecord* e : live_) {
-    if (e->outstanding() >= hwm || name >= e->offered.size() || !e->offered[name]) continue;
-    if (!best || e->outstanding() < best->outstanding() ||
-        (e->outstanding() == best->outstanding() && e->tasks_done < best->tasks_done))
-      best = e;
-  }
+  for (EngineRecord* e : live_)
+    if (better(*e, best, name, hwm)) best = e;
   return best;
+}
+
+Choice EngineRegistry::choose(uint32_t name, const std::vector<uint32_t>& targets, unsigned hwm) {
+  if (targets.empty()) {
+    if (EngineRecord* e = least_loaded(name, hwm)) return {Placement::kPlaced, e};
+    std::string expected;
+    const bool offered = check(names_.str(name), "", expected) != Offer::kUnknown;
+    return {offered ? Placement::kWait : Placement::kNotOffered, nullptr};
+  }
+  EngineRecord* best = nullptr;
+  bool live = false, free = false, offered = false;
+  for (uint32_t id : targets) {
+    EngineRecord* e = find(id);
+    if (!e || e->lost) continue;
+    live = true;
+    free = free || e->outstanding() < hwm;
+    offered = offered || (name < e->offered.size() && e->offered[name]);
+    if (better(*e, best, name, hwm)) best = e;
+  }
+  if (best) return {Placement::kPlaced, best};
+  if (!live) return {Placement::kTargetsGone, nullptr};
+  if (!offered) return {Placement::kNotOffered, nullptr};
+  return {free ? Placement::kWait : Placement::kTargetsFull, nullptr};
+}
+
+bool EngineRegistry::any_live(const std::vector<uint32_t>& targets) {
+  return std::any_of(targets.begin(), targets.end(), [&](uint32_t id) {
+    const EngineRecord* e = find(id);
+    return e && !e->lost;
+  });
+}
+
+std::string EngineRegistry::why_gone(const std::vector<uint32_t>& targets) {
+  std::string out;
+  for (uint32_t id : targets) {
+    const EngineRecord* e = find(id);
+    if (e && !e->lost) continue;
+    if (!out.empty()) out += "; ";
+    out += "engine " + std::to_string(id);
+    if (!e)
+      out += id < next_id_ ? " was lost long ago" : " is unknown";
+    else
+      out += " was lost (" + e->lost_reason + ")";
+  }
+  return out;
 }
 
 size_t EngineRegistry::free_slots(unsigned hwm) const {

@@ -42,6 +42,19 @@ struct EngineRecord {
 // What the live engines say about a task name and signature.
 enum class Offer { kNoEngines, kUnknown, kMismatch, kOk };
 
+// Where a queued task can go now (see EngineRegistry::choose).
+enum class Placement {
+  kPlaced,       // `engine` takes it
+  kWait,         // no engine that may take it has a free slot and offers it yet
+  kTargetsFull,  // every live engine it may use is at the high-water mark
+  kNotOffered,   // no live engine it may use offers its name
+  kTargetsGone,  // none of the engines it may use is live: it can never run
+};
+struct Choice {
+  Placement placement = Placement::kWait;
+  EngineRecord* engine = nullptr;
+};
+
 class EngineRegistry {
  public:
   // Keeps the last `lost_listed` (at least 1) lost engines' records; older
@@ -69,6 +82,17 @@ class EngineRegistry {
   EngineRecord* least_loaded(const std::string& name, unsigned hwm) {
     return least_loaded(names_.intern(name), hwm);
   }
+  // Where a task of `name` that may run on `targets` (sorted; empty: any
+  // engine) goes: the least loaded of those engines below `hwm` that offer
+  // it, or why none does. Without targets, kNotOffered means live engines
+  // exist and none offers the name; kTargetsFull and kTargetsGone do not
+  // occur.
+  Choice choose(uint32_t name, const std::vector<uint32_t>& targets, unsigned hwm);
+  // Whether any of `targets` is a live engine.
+  bool any_live(const std::vector<uint32_t>& targets);
+  // Why none of `targets` can take tasks, for a user: "engine 3 was lost
+  // (process died); engine 9 is unknown".
+  std::string why_gone(const std::vector<uint32_t>& targets);
   // Task names as small ids; shared with the controller's task records.
   Interner& names() { return names_; }
   // Tasks the live engines can still take before reaching `hwm` each.
@@ -94,6 +118,8 @@ class EngineRegistry {
   uint64_t lost_hidden_ = 0;
 
   void make_live(EngineRecord& e);
+  // Whether `e` would take a task of `name` now, and is a better pick than `best`.
+  static bool better(const EngineRecord& e, const EngineRecord* best, uint32_t name, unsigned hwm);
 };
 
 }  // namespace herd::controller

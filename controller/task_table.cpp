@@ -1,5 +1,8 @@
 #include "controller/task_table.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 namespace herd::controller {
 
 bool TaskTable::add(const TaskKey& key, TaskRecord record) {
@@ -28,10 +31,17 @@ void TaskTable::push(const TaskKey& key, bool front) {
     queues_.resize(client + 1);
     in_ring_.resize(client + 1, false);
   }
+  std::vector<Lane>& lanes = queues_[client];
+  auto lane = std::find_if(lanes.begin(), lanes.end(),
+                           [&](const Lane& l) { return l.engines == record->engines; });
+  if (lane == lanes.end()) {
+    lanes.push_back({record->engines, {}});
+    lane = std::prev(lanes.end());
+  }
   if (front)
-    queues_[client].push_front({key, record->ticket});
+    lane->entries.push_front({key, record->ticket, --front_order_});
   else
-    queues_[client].push_back({key, record->ticket});
+    lane->entries.push_back({key, record->ticket, ++back_order_});
   ++entries_;
   ++queued_;
   // A client that joins has had no turn yet: it goes first, and then to
@@ -47,15 +57,32 @@ TaskRecord* TaskTable::live(const Entry& entry) {
   return record && record->engine_id == 0 && record->ticket == entry.ticket ? record : nullptr;
 }
 
+size_t TaskTable::next_lane(std::vector<Lane>& lanes) {
+  size_t best = lanes.size();
+  for (size_t l = 0; l < lanes.size(); ++l) {
+    Lane& lane = lanes[l];
+    if (lane.skipped) continue;
+    while (lane.cursor < lane.entries.size() && !live(lane.entries[lane.cursor])) ++lane.cursor;
+    if (lane.cursor == lane.entries.size()) continue;
+    if (best == lanes.size() ||
+        lane.entries[lane.cursor].order < lanes[best].entries[lanes[best].cursor].order)
+      best = l;
+  }
+  return best;
+}
+
 TaskRecord* TaskTable::front(TaskKey& key) {
   drop_stale();
   for (uint32_t client : ring_) {
-    for (const Entry& e : queues_[client]) {
-      if (TaskRecord* record = live(e)) {
-        key = e.key;
-        return record;
-      }
+    std::vector<Lane>& lanes = queues_[client];
+    for (Lane& lane : lanes) {
+      lane.cursor = 0;
+      lane.skipped = false;
     }
+    const size_t l = next_lane(lanes);
+    if (l == lanes.size()) continue;
+    key = lanes[l].entries[lanes[l].cursor].key;
+    return find(key);
   }
   return nullptr;
 }
@@ -73,18 +100,22 @@ void TaskTable::drop_stale() {
   const bool compact = entries_ > 2 * queued_ + 4096;
   std::deque<uint32_t> kept_ring;
   for (uint32_t client : ring_) {
-    std::deque<Entry>& queue = queues_[client];
-    const size_t before = queue.size();
-    if (compact) {
-      std::deque<Entry> kept;
-      for (const Entry& e : queue)
-        if (live(e)) kept.push_back(e);
-      queue.swap(kept);
-    } else {
-      while (!queue.empty() && !live(queue.front())) queue.pop_front();
+    std::vector<Lane>& lanes = queues_[client];
+    for (Lane& lane : lanes) {
+      std::deque<Entry>& queue = lane.entries;
+      const size_t before = queue.size();
+      if (compact) {
+        std::deque<Entry> kept;
+        for (const Entry& e : queue)
+          if (live(e)) kept.push_back(e);
+        queue.swap(kept);
+      } else {
+        while (!queue.empty() && !live(queue.front())) queue.pop_front();
+      }
+      entries_ -= before - queue.size();
     }
-    entries_ -= before - queue.size();
-    if (queue.empty())
+    std::erase_if(lanes, [](const Lane& lane) { return lane.entries.empty(); });
+    if (lanes.empty())
       in_ring_[client] = false;
     else
       kept_ring.push_back(client);

@@ -316,7 +316,7 @@ std::optional<wire::ItemFailure> Executor::Core::call(const detail::TaskEntry& e
   try {
     result = entry.invoke(entry.function, args);
     return std::nullopt;
-  } catch (const DecodeError& e) {
+  } catch (const detail::BadArguments& e) {
     return fail(wire::BAD_REQUEST, "herd::DecodeError",
                 "arguments of task '" + entry.name + "' do not decode: " + e.what());
   } catch (const std::exception& e) {

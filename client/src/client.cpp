@@ -27,6 +27,13 @@ size_t ClusterStatus::live_engines() const {
   return n;
 }
 
+std::vector<uint32_t> ClusterStatus::live_ids() const {
+  std::vector<uint32_t> out;
+  for (const auto& e : engines)
+    if (e.state != "lost") out.push_back(e.id);
+  return out;
+}
+
 Client::Client() : Client(find_connection_info({}, Profile(), ConnectionRole::kClient)) {}
 
 Client::Client(const std::filesystem::path& connection_file, ClientOptions options)
@@ -74,15 +81,22 @@ void Client::wait_for_engines(size_t n, std::chrono::milliseconds timeout) {
 
 ClusterStatus Client::status(std::chrono::milliseconds timeout) { return core_->status(timeout); }
 
-std::vector<uint32_t> Client::ids() {
-  std::vector<uint32_t> out;
-  for (const auto& e : status().engines)
-    if (e.state != "lost") out.push_back(e.id);
-  return out;
-}
+std::vector<uint32_t> Client::ids() { return status().live_ids(); }
 
 LoadBalancedView Client::load_balanced_view(TaskOptions options) const {
   return LoadBalancedView(core_, options);
+}
+
+LoadBalancedView Client::balanced_over(std::vector<uint32_t> engines, TaskOptions options) const {
+  detail::check_engines(core_, engines);
+  return LoadBalancedView(core_, options, std::move(engines));
+}
+
+DirectView Client::direct_view() const { return DirectView(core_, {}); }
+
+DirectView Client::direct_over(std::vector<uint32_t> engines) const {
+  detail::check_engines(core_, engines);
+  return DirectView(core_, std::move(engines));
 }
 
 const std::string& Client::url() const { return core_->url(); }
@@ -90,14 +104,16 @@ const std::string& Client::url() const { return core_->url(); }
 namespace detail {
 std::shared_ptr<ResultState> submit(const std::shared_ptr<ClientCore>& core,
                                     const std::string& name, const std::string& signature,
-                                    const TaskOptions& options, CallArgs args) {
-  return core->submit(name, signature, options, std::move(args));
+                                    const TaskOptions& options, CallArgs args,
+                                    const std::vector<uint32_t>& engines) {
+  return core->submit(name, signature, options, std::move(args), engines);
 }
 
 std::shared_ptr<ResultState> submit_map(const std::shared_ptr<ClientCore>& core,
                                         const std::string& name, const std::string& signature,
-                                        const TaskOptions& options, PackedColumns args) {
-  return core->submit_map(name, signature, options, std::move(args));
+                                        const TaskOptions& options, PackedColumns args,
+                                        const std::vector<uint32_t>& engines) {
+  return core->submit_map(name, signature, options, std::move(args), engines);
 }
 }  // namespace detail
 

@@ -179,49 +179,79 @@ void ClientCore::stop() {
 
 // ---- API threads -------------------------------------------------------------
 
-std::shared_ptr<ResultState> ClientCore::submit(const std::string& name,
-                                                const std::string& signature,
-                                                const TaskOptions& options, CallArgs args) {
-  Prerequisites prerequisites = gather(options, args.data);  // throws at the call
-  const uint64_t seq = next_seq_++;
+wire::Header ClientCore::task_header(const std::string& name, const std::string& signature,
+                                     const TaskOptions& options,
+                                     const std::vector<uint32_t>& engines) const {
   wire::Header header;
   header.set_type(wire::TASK);
   header.set_client(client_key_);
-  header.set_seq(seq);
   header.set_task(name);
   header.set_signature(signature);
   header.set_retries(options.retries);
   header.set_retry_exceptions(options.retry_exceptions);
   header.set_timeout_ms(static_cast<uint64_t>(options.timeout.count()));
   header.set_attempt(1);
+  for (uint32_t engine : engines) header.add_engines(engine);
+  return header;
+}
+
+ClientCore::Work ClientCore::single_task(wire::Header header, uint64_t seq, std::vector<Bytes> args,
+                                         std::shared_ptr<ResultState> state, size_t item) {
+  header.set_seq(seq);
   Work work;
-  work.frames.reserve(1 + args.frames.size());
+  work.frames.reserve(1 + args.size());
   work.frames.push_back(wire::pack(header));
-  for (auto& arg : args.frames) work.frames.push_back(wire::to_message(std::move(arg)));
+  for (auto& arg : args) work.frames.push_back(wire::to_message(std::move(arg)));
+  work.result = std::move(state);
+  work.item = item;
+  return work;
+}
+
+std::shared_ptr<ResultState> ClientCore::submit(const std::string& name,
+                                                const std::string& signature,
+                                                const TaskOptions& options, CallArgs args,
+                                                const std::vector<uint32_t>& engines) {
+  Prerequisites prerequisites = gather(options, args.data);  // throws at the call
+  const uint64_t seq = next_seq_++;
+  const auto state = std::make_shared<ResultState>(wire::task_id(client_key_, seq), 1,
+                                                   weak_from_this(), callbacks_);
+  Work work = single_task(task_header(name, signature, options, engines), seq,
+                          std::move(args.frames), state, 0);
   work.prerequisites = std::move(prerequisites);
-  work.result = std::make_shared<ResultState>(wire::task_id(client_key_, seq), 1, weak_from_this(),
-                                              callbacks_);
-  auto state = work.result;
   post(std::move(work));
+  return state;
+}
+
+std::shared_ptr<ResultState> ClientCore::submit_each(const std::string& name,
+                                                     const std::string& signature,
+                                                     const TaskOptions& options,
+                                                     std::vector<std::vector<Bytes>> args,
+                                                     const std::vector<uint32_t>& targets) {
+  const uint64_t id_seq = next_seq_++;  // names the whole; each part gets its own seq
+  const auto state = std::make_shared<ResultState>(wire::task_id(client_key_, id_seq),
+                                                   targets.size(), weak_from_this(), callbacks_);
+  const Prerequisites prerequisites = gather(options);  // throws at the call
+  wire::Header header = task_header(name, signature, options, {});
+  for (size_t i = 0; i < targets.size(); ++i) {
+    header.clear_engines();
+    header.add_engines(targets[i]);
+    Work work = single_task(header, next_seq_++, std::move(args.at(i)), state, i);
+    work.prerequisites = prerequisites;
+    post(std::move(work));
+  }
   return state;
 }
 
 std::shared_ptr<ResultState> ClientCore::submit_map(const std::string& name,
                                                     const std::string& signature,
-                                                    const TaskOptions& options,
-                                                    PackedColumns args) {
+                                                    const TaskOptions& options, PackedColumns args,
+                                                    const std::vector<uint32_t>& engines) {
   auto job = std::make_shared<MapJob>();
   job->prerequisites = gather(options);  // throws at the call
   const uint64_t id_seq = next_seq_++;   // names the map; each chunk gets its own seq
   job->state = std::make_shared<ResultState>(wire::task_id(client_key_, id_seq), args.items,
                                              weak_from_this(), callbacks_);
-  job->header.set_type(wire::TASK);
-  job->header.set_client(client_key_);
-  job->header.set_task(name);
-  job->header.set_signature(signature);
-  job->header.set_retries(options.retries);
-  job->header.set_retry_exceptions(options.retry_exceptions);
-  job->header.set_attempt(1);
+  job->header = task_header(name, signature, options, engines);
   job->item_timeout = options.timeout;
   job->fixed_chunk = options.chunksize;
   job->chunk = options.chunksize ? options.chunksize : 1;
@@ -390,7 +420,7 @@ void ClientCore::send_single(Work& work) {
   if (!work.prerequisites.list.empty()) {
     wire::Header header;
     if (!wire::unpack(work.frames[0], header)) return;
-    switch (prepare(work.prerequisites, header, &work.frames, *work.result, 0, 1)) {
+    switch (prepare(work.prerequisites, header, &work.frames, *work.result, work.item, 1)) {
       case Resolution::Kind::kHold:
         held_.push_back(std::move(work));
         return;
@@ -404,12 +434,12 @@ void ClientCore::send_single(Work& work) {
   }
   const size_t bytes = frames_bytes(work.frames);
   if (bytes > max_message_) {
-    work.result->fail(too_large(bytes), {});
+    work.result->fail_range(work.item, 1, too_large(bytes), {});
     return;
   }
   wire::Header header;
   const uint64_t seq = wire::unpack(work.frames[0], header) ? header.seq() : 0;
-  in_flight_.emplace(seq, InFlight{std::move(work.result), nullptr, 0, 1, bytes});
+  in_flight_.emplace(seq, InFlight{std::move(work.result), nullptr, work.item, 1, bytes});
   bytes_in_flight_ += bytes;
   send_task(work.frames);
 }
@@ -420,9 +450,14 @@ Resolution::Kind ClientCore::prepare(const Prerequisites& prerequisites, wire::H
   Resolution r = resolve(prerequisites, client_key_, [this](const ResultState& s, uint64_t seq) {
     return in_flight_single(s, seq);
   });
+  if (r.kind == Resolution::Kind::kSend &&
+      !write_dependencies(r, prerequisites.failure_ok, header)) {
+    r.kind = Resolution::Kind::kFail;
+    r.error = std::make_exception_ptr(
+        DependencyError("none of the engines the task may run on ran the tasks it follows"));
+  }
   if (r.kind == Resolution::Kind::kFail) state.fail_range(first, count, r.error, {});
   if (r.kind != Resolution::Kind::kSend) return r.kind;
-  write_dependencies(r, prerequisites.failure_ok, header);
   if (frames)
     for (auto& [position, value] : r.values)
       (*frames)[1 + position] = wire::to_message(std::move(value));
@@ -639,7 +674,7 @@ void ClientCore::on_abort(const std::shared_ptr<ResultState>& state) {
   const auto aborted = std::make_exception_ptr(TaskAborted("task aborted"));
   auto drop = [&](Work& w) {
     if (w.result != state) return false;
-    w.result->fail(aborted, {});
+    w.result->fail_range(w.item, 1, aborted, {});
     return true;
   };
   std::erase_if(unsent_, drop);

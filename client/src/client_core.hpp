@@ -34,10 +34,19 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void start();  // once, after the core is owned by a shared_ptr
   void stop();   // fails what is pending with ConnectionError
 
+  // `engines`: where the tasks may run (empty: any engine).
   std::shared_ptr<ResultState> submit(const std::string& name, const std::string& signature,
-                                      const TaskOptions& options, CallArgs args);
+                                      const TaskOptions& options, CallArgs args,
+                                      const std::vector<uint32_t>& engines);
   std::shared_ptr<ResultState> submit_map(const std::string& name, const std::string& signature,
-                                          const TaskOptions& options, PackedColumns args);
+                                          const TaskOptions& options, PackedColumns args,
+                                          const std::vector<uint32_t>& engines);
+  // One call per target, on that target only, the i-th with args[i]; its
+  // result is item i of the state.
+  std::shared_ptr<ResultState> submit_each(const std::string& name, const std::string& signature,
+                                           const TaskOptions& options,
+                                           std::vector<std::vector<Bytes>> args,
+                                           const std::vector<uint32_t>& targets);
   ClusterStatus status(std::chrono::milliseconds timeout);
   void abort(std::shared_ptr<ResultState> state);
   const std::string& url() const { return info_.url; }
@@ -62,6 +71,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   struct Work {
     wire::Frames frames;                    // a single task (with `result`) or a control message
     std::shared_ptr<ResultState> result;    // single task: its state
+    size_t item = 0;                        // single task: its item in `result`
     std::shared_ptr<MapJob> job;            // a map
     std::shared_ptr<StatusPromise> status;  // a status request (`frames` holds it)
     std::shared_ptr<ResultState> abort;     // an abort of this submission
@@ -78,6 +88,12 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
     size_t bytes = 0;
   };
 
+  // A TASK header for these options, without seq.
+  wire::Header task_header(const std::string& name, const std::string& signature,
+                           const TaskOptions& options, const std::vector<uint32_t>& engines) const;
+  // A single task's work: its frames, for item `item` of `state`.
+  Work single_task(wire::Header header, uint64_t seq, std::vector<Bytes> args,
+                   std::shared_ptr<ResultState> state, size_t item);
   void post(Work work);
   void run();
   void drain_inbox();

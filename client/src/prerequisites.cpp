@@ -104,10 +104,20 @@ Resolution resolve(const Prerequisites& prerequisites, uint64_t client_key,
   return out;
 }
 
-void write_dependencies(const Resolution& resolution, bool failure_ok, wire::Header& header) {
+bool write_dependencies(const Resolution& resolution, bool failure_ok, wire::Header& header) {
   header.clear_depends();
   for (const wire::Dependency& d : resolution.named) *header.add_depends() = d;
   header.set_after_failure_ok(failure_ok);
+  if (resolution.engines.empty()) return true;
+  std::vector<uint32_t> engines = resolution.engines;
+  if (header.engines_size() > 0)
+    std::erase_if(engines, [&](uint32_t e) {
+      return std::find(header.engines().begin(), header.engines().end(), e) ==
+             header.engines().end();
+    });
+  header.clear_engines();
+  for (uint32_t e : engines) header.add_engines(e);
+  return !engines.empty();
 }
 
 }  // namespace herd::detail

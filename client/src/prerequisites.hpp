@@ -52,7 +52,8 @@ using InFlightCheck = std::function<bool(const ResultState&, uint64_t)>;
 Resolution resolve(const Prerequisites& prerequisites, uint64_t client_key,
                    const InFlightCheck& in_flight);
 
-// Writes a kSend resolution into a TASK header.
-void write_dependencies(const Resolution& resolution, bool failure_ok, wire::Header& header);
+// Writes a kSend resolution into a TASK header. False if it follows engines
+// none of which the header lets it run on.
+bool write_dependencies(const Resolution& resolution, bool failure_ok, wire::Header& header);
 
 }  // namespace herd::detail

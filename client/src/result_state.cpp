@@ -19,7 +19,7 @@ ResultState::ResultState(std::string id, size_t items, std::weak_ptr<ClientCore>
 
 void ResultState::finish_chunk(size_t first, std::vector<Bytes> values,
                                std::vector<ItemFailure> failures, TaskMetadata metadata) {
-  Callbacks due;
+  Callbacks due, continuations;
   {
     std::lock_guard lock(mutex_);
     const auto chunk = static_cast<uint32_t>(chunks_.size());
@@ -37,9 +37,48 @@ void ResultState::finish_chunk(size_t first, std::vector<Bytes> values,
       values_[item] = std::move(values[i]);
       finish_item(item, ItemState::kOk, chunk, due);
     }
+    if (pending_ == 0) continuations.swap(continuations_);
   }
   done_cv_.notify_all();
   run_callbacks(std::move(due));
+  for (auto& fn : continuations) fn();
+}
+
+std::shared_ptr<ResultState> ResultState::derive(std::function<Bytes(std::vector<Bytes>)> combine) {
+  std::shared_ptr<CallbackRunner> runner;
+  {
+    std::lock_guard lock(mutex_);
+    runner = runner_;
+  }
+  auto derived = std::make_shared<ResultState>(id_, 1, core_, runner);
+  derived->source_ = shared_from_this();
+  // Holds the derived state weakly: it holds this one.
+  auto finish = [this, weak = std::weak_ptr(derived), combine = std::move(combine)] {
+    const auto out = weak.lock();
+    if (!out) return;
+    const size_t failed = first_failure();
+    if (failed < size()) {
+      out->fail(error(failed), {});
+      return;
+    }
+    try {
+      std::vector<Bytes> parts;
+      parts.reserve(size());
+      for (size_t i = 0; i < size(); ++i) parts.push_back(value(i));
+      out->complete(combine(std::move(parts)), {});
+    } catch (...) {
+      out->fail(std::current_exception(), {});
+    }
+  };
+  {
+    std::lock_guard lock(mutex_);
+    if (pending_ != 0) {
+      continuations_.push_back(std::move(finish));
+      return derived;
+    }
+  }
+  finish();
+  return derived;
 }
 
 void ResultState::finish_item(size_t item, ItemState state, uint32_t chunk, Callbacks& due) {
@@ -193,6 +232,7 @@ std::string ResultState::id(size_t item) const {
 
 void ResultState::abort() {
   if (all_ready()) return;
+  if (source_) return source_->abort();
   if (auto core = core_.lock()) core->abort(shared_from_this());
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace examples {
@@ -28,5 +29,17 @@ int hates_eights(int n);
 // The energy left in a unit oscillator (x'' = -x - damping x', starting at
 // x = 1 at rest) after 40 time units: the sweep example's "simulation".
 double damped_energy(double damping);
+
+// The sum of the std::vector<double> this engine's store holds under `key`
+// (put there by DirectView::scatter); also stored under key + ".sum".
+double partial_sum(std::string key);
+
+// The pipeline example's stages. load_signal: `samples` values of a noisy
+// sine, the same for the same seed. slice_moments: {count, sum, sum of
+// squares} of part `part` of `parts` of the signal. add_moments: their
+// element-wise sum.
+std::vector<double> load_signal(int64_t seed, int64_t samples);
+std::vector<double> slice_moments(std::vector<double> signal, int64_t part, int64_t parts);
+std::vector<double> add_moments(std::vector<double> a, std::vector<double> b);
 
 }  // namespace examples

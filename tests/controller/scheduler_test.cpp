@@ -10,6 +10,7 @@
 
 #include "controller/engine_registry.hpp"
 #include "controller/task_table.hpp"
+#include "controller/test_engines.hpp"
 
 namespace {
 
@@ -20,28 +21,10 @@ using herd::controller::Offer;
 using herd::controller::TaskKey;
 using herd::controller::TaskRecord;
 using herd::controller::TaskTable;
+using herd::controller::test::hello;
+using herd::controller::test::load;
 
 const std::string kAddSig = "int(int, int)";
-
-herd::wire::Hello hello(std::vector<std::pair<std::string, std::string>> tasks, int64_t pid = 100) {
-  herd::wire::Hello h;
-  h.set_version(1);
-  h.set_role(herd::wire::ENGINE);
-  h.set_host("host-" + std::to_string(pid));
-  h.set_pid(pid);
-  h.set_cores(4);
-  for (const auto& [name, signature] : tasks) {
-    auto* t = h.add_tasks();
-    t->set_name(name);
-    t->set_signature(signature);
-  }
-  return h;
-}
-
-// Gives an engine `n` outstanding tasks.
-void load(EngineRecord& e, uint64_t n) {
-  for (uint64_t i = 0; i < n; ++i) e.assigned.push_back({e.id, i});
-}
 
 class EngineRegistryTest : public ::testing::Test {
  protected:

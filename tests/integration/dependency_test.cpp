@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -124,6 +125,36 @@ TEST_F(DependencyTest, AnAbortedPrerequisiteFailsItsDependentsAtOnce) {
   dependency_error(waiting, running.id());
   dependency_error(fed, slow.id());
   EXPECT_LT(Clock::now() - aborted_at, 1s);
+}
+
+TEST_F(DependencyTest, FollowRunsOnTheEngineThatRanThePrerequisite) {
+  // Six prerequisites spread over the three engines; each follower must
+  // find its own one's engine, which a free choice would often miss.
+  std::vector<herd::AsyncResult<int64_t>> first, then;
+  for (int i = 0; i < 6; ++i) first.push_back(lb().apply(test_tasks::pid_after, kRun / 2));
+  for (const auto& f : first)
+    then.push_back(lb().with({.follow = {f}}).apply(test_tasks::engine_pid));
+  std::set<int64_t> engines;
+  for (size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(then[i].get(kResultWait), first[i].get(kResultWait)) << "pair " << i;
+    EXPECT_GE(then[i].metadata().started, first[i].metadata().completed);
+    engines.insert(first[i].get());
+  }
+  EXPECT_GT(engines.size(), 1u)
+      << "the prerequisites all ran on one engine: the test proves little";
+  // A prerequisite that already finished is followed too.
+  EXPECT_EQ(lb().with({.follow = {first[0]}}).apply(test_tasks::engine_pid).get(kResultWait),
+            first[0].get());
+}
+
+TEST_F(DependencyTest, FollowingATaskThatNeverRanFailsAtOnce) {
+  auto blocker = lb().apply(sleep_for, 30.0);
+  // Queued behind nothing, but aborted before it can run anywhere.
+  auto never = lb().with({.after = {blocker}}).apply(sleep_for, 0.0);
+  auto follower = lb().with({.after_failure_ok = true, .follow = {never}}).apply(sleep_for, 0.0);
+  never.abort();
+  EXPECT_NE(dependency_error(follower, never.id()).find("no engine"), std::string::npos);
+  blocker.abort();
 }
 
 TEST_F(DependencyTest, ADefaultConstructedResultIsRefusedAtTheCall) {

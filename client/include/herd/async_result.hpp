@@ -95,6 +95,12 @@ class ResultState : public std::enable_shared_from_this<ResultState> {
   // Runs `fn` once on the callback runner when `item` has finished (at once
   // if it has), or when every item has for kAllItems.
   void add_done_callback(size_t item, std::function<void()> fn);
+  // A one-item state that, once every item here has finished, holds
+  // combine(their values in item order), or the failure of the lowest
+  // failing item (or what combine threw). combine runs on the thread that
+  // finishes the last item (the I/O thread, usually): it must not block.
+  // Aborting the derived state aborts this one.
+  std::shared_ptr<ResultState> derive(std::function<Bytes(std::vector<Bytes>)> combine);
   // Tells `watcher` of every item that finished so far, in the order they
   // finished, then of each item as it finishes. Held weakly: a watcher
   // that is gone is forgotten.
@@ -124,6 +130,8 @@ class ResultState : public std::enable_shared_from_this<ResultState> {
   std::multimap<size_t, std::function<void()>> callbacks_;  // by item, or kAllItems
   std::vector<std::weak_ptr<CompletionWatcher>> watchers_;
   std::shared_ptr<CallbackRunner> runner_;
+  Callbacks continuations_;              // derive(): run inline once every item finished
+  std::shared_ptr<ResultState> source_;  // for a derived state: what it derives from
 };
 
 template <class R>

@@ -3,12 +3,15 @@
 #pragma once
 
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "herd/direct_view.hpp"
 #include "herd/profile.hpp"
 #include "herd/view.hpp"
 
@@ -52,6 +55,7 @@ struct ClusterStatus {
   uint64_t lost_engines_hidden = 0;  // lost engines too old to be listed
   std::string security;              // "curve" or "insecure"
   size_t live_engines() const;
+  std::vector<uint32_t> live_ids() const;  // in order
 };
 
 class Client {
@@ -79,15 +83,45 @@ class Client {
   // The controller's view of the cluster. Throws ConnectionError when the
   // controller cannot be reached, TimeoutError when it does not answer in time.
   ClusterStatus status(std::chrono::milliseconds timeout = std::chrono::seconds(10));
-  // Ids of the live engines.
+  // Ids of the live engines, in order. Blocks for a status round trip;
+  // throws as status() does.
   std::vector<uint32_t> ids();
 
+  // A view that balances tasks over every engine.
   LoadBalancedView load_balanced_view(TaskOptions options = {}) const;
+  // A view that balances tasks over these engines only (none listed: every
+  // engine); its tasks wait while those engines are busy. Throws
+  // NoSuchEngine at the call if an id names no live engine (asking the
+  // controller: blocks for a round trip). A task whose engines are all lost
+  // later fails with EngineLost. Also: load_balanced_view({1, 2}, options).
+  LoadBalancedView load_balanced_view(std::initializer_list<uint32_t> engines,
+                                      TaskOptions options = {}) const {
+    return balanced_over(std::vector<uint32_t>(engines), options);
+  }
+  template <class Engines>
+  requires std::same_as<Engines, std::vector<uint32_t>> LoadBalancedView
+  load_balanced_view(const Engines& engines, TaskOptions options = {})
+  const { return balanced_over(engines, options); }
+
+  // A view of the engines live at each of its calls (see herd/direct_view.hpp).
+  DirectView direct_view() const;
+  // A view of these engines, in this order (none listed: as direct_view()).
+  // Throws NoSuchEngine at the call if an id names no live engine (blocks
+  // for a round trip). Options come from the view's with().
+  DirectView direct_view(std::initializer_list<uint32_t> engines) const {
+    return direct_over(std::vector<uint32_t>(engines));
+  }
+  template <class Engines>
+  requires std::same_as<Engines, std::vector<uint32_t>> DirectView
+  direct_view(const Engines& engines)
+  const { return direct_over(engines); }
   const std::string& url() const;
 
  private:
   struct UrlTag {};
   Client(UrlTag, const std::string& url, ClientOptions options);
+  LoadBalancedView balanced_over(std::vector<uint32_t> engines, TaskOptions options) const;
+  DirectView direct_over(std::vector<uint32_t> engines) const;
   std::shared_ptr<detail::ClientCore> core_;
 };
 

@@ -123,6 +123,18 @@ class NotReady : public Error {
   using Error::Error;
 };
 
+// An engine id that names no live engine, thrown at the call that named it
+// (Client::direct_view, Client::load_balanced_view, or a DirectView call
+// while no engine is connected: engine_id() 0).
+class NoSuchEngine : public Error {
+ public:
+  NoSuchEngine(const std::string& what, uint32_t engine_id) : Error(what), engine_id_(engine_id) {}
+  uint32_t engine_id() const { return engine_id_; }
+
+ private:
+  uint32_t engine_id_;
+};
+
 // Bytes that do not decode as the expected type (a codec's complaint).
 class DecodeError : public Error {
  public:

@@ -7,6 +7,8 @@
 #include "herd/client.hpp"
 #include "herd/codec.hpp"
 #include "herd/dependency.hpp"
+#include "herd/direct_view.hpp"
+#include "herd/engine_store.hpp"
 #include "herd/error.hpp"
 #include "herd/profile.hpp"
 #include "herd/progress.hpp"

@@ -56,19 +56,35 @@ struct TaskEntry {
   Invoker invoke = nullptr;
 };
 
+// A task's arguments do not decode as its parameters: the request was bad.
+// Apart from a DecodeError the task itself throws, which is its own failure.
+class BadArguments : public DecodeError {
+ public:
+  using DecodeError::DecodeError;
+};
+
+template <class T>
+T decode_argument(const Bytes& frame) {
+  try {
+    return decode_frame<T>(frame);
+  } catch (const DecodeError& e) {
+    throw BadArguments(e.what());
+  }
+}
+
 // Decodes the arguments, calls the function, encodes the result.
 template <class R, class... A>
 Bytes invoke(AnyFunction any, const std::vector<Bytes>& args) {
   if (args.size() != sizeof...(A))
-    throw DecodeError("expected " + std::to_string(sizeof...(A)) + " arguments, got " +
-                      std::to_string(args.size()));
+    throw BadArguments("expected " + std::to_string(sizeof...(A)) + " arguments, got " +
+                       std::to_string(args.size()));
   auto fn = reinterpret_cast<R (*)(A...)>(any);
   return [&]<size_t... I>(std::index_sequence<I...>) {
     if constexpr (std::is_void_v<R>) {
-      fn(decode_frame<std::decay_t<A>>(args[I])...);
+      fn(decode_argument<std::decay_t<A>>(args[I])...);
       return Bytes();
     } else {
-      return encode_frame<std::decay_t<R>>(fn(decode_frame<std::decay_t<A>>(args[I])...));
+      return encode_frame<std::decay_t<R>>(fn(decode_argument<std::decay_t<A>>(args[I])...));
     }
   }(std::index_sequence_for<A...>{});
 }

@@ -1,9 +1,11 @@
 // Views submit tasks. A LoadBalancedView lets the controller pick the engine
-// (least loaded first). Views are cheap to copy and safe to use from any
-// thread; with() returns a new view with other options.
+// (least loaded first), among every engine or those it was made for. Views
+// are cheap to copy and safe to use from any thread; with() returns a new
+// view with other options.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -52,10 +54,12 @@ struct CallArgs {
   std::vector<std::pair<size_t, ResultRef>> data;  // parameter position, producer
 };
 
-// Hands one call to the client's I/O thread.
+// Hands one call to the client's I/O thread. `engines`: where it may run
+// (empty: any engine).
 std::shared_ptr<ResultState> submit(const std::shared_ptr<ClientCore>& core,
                                     const std::string& name, const std::string& signature,
-                                    const TaskOptions& options, CallArgs args);
+                                    const TaskOptions& options, CallArgs args,
+                                    const std::vector<uint32_t>& engines = {});
 
 // The arguments of a map, one column per task parameter: each item's value,
 // length-prefixed, back to back in one buffer, so that a chunk of items
@@ -92,10 +96,17 @@ void add_column(PackedColumns& packed, const Seq& seq) {
 // Hands a map to the client's I/O thread, which sends it in chunks.
 std::shared_ptr<ResultState> submit_map(const std::shared_ptr<ClientCore>& core,
                                         const std::string& name, const std::string& signature,
-                                        const TaskOptions& options, PackedColumns args);
+                                        const TaskOptions& options, PackedColumns args,
+                                        const std::vector<uint32_t>& engines = {});
 
 // The registered name of a function; throws UnknownTask if HERD_TASK never saw it.
 std::string registered_name(AnyFunction fn);
+
+// The task a HERD_TASK function was registered as; throws UnknownTask.
+template <class R, class... P>
+Task<R(P...)> task_for(R (*fn)(P...)) {
+  return Task<R(P...)>(registered_name(reinterpret_cast<AnyFunction>(fn)));
+}
 
 template <class P, class Arg>
 Bytes encode_argument(Arg&& arg) {
@@ -148,7 +159,7 @@ class LoadBalancedView {
   // to engine through the controller, not through this client.
   template <class R, class... P, class... Args>
   AsyncResult<R> apply(R (*fn)(P...), Args&&... args) const {
-    return apply(task_for(fn), std::forward<Args>(args)...);
+    return apply(detail::task_for(fn), std::forward<Args>(args)...);
   }
   // Runs a task known by name and signature.
   template <class R, class... P, class... Args>
@@ -157,14 +168,14 @@ class LoadBalancedView {
     detail::CallArgs call;
     call.frames.reserve(sizeof...(Args));
     (detail::add_argument<P>(call, std::forward<Args>(args)), ...);
-    return AsyncResult<R>(
-        detail::submit(core_, task.name(), task.signature(), options_, std::move(call)));
+    return AsyncResult<R>(detail::submit(core_, task.name(), task.signature(), options_,
+                                         std::move(call), engines_));
   }
 
   // fn(seq1[i], seq2[i], …) for every i; results come back in input order.
   template <class R, class... P, class... Seqs>
   AsyncMapResult<R> map(R (*fn)(P...), const Seqs&... seqs) const {
-    return map(task_for(fn), seqs...);
+    return map(detail::task_for(fn), seqs...);
   }
   template <class R, class... P, class... Seqs>
   AsyncMapResult<R> map(const Task<R(P...)>& task, const Seqs&... seqs) const {
@@ -172,26 +183,25 @@ class LoadBalancedView {
     detail::PackedColumns packed;
     packed.items = detail::common_size(seqs...);
     (detail::add_column<P>(packed, seqs), ...);
-    return AsyncMapResult<R>(
-        detail::submit_map(core_, task.name(), task.signature(), options_, std::move(packed)));
+    return AsyncMapResult<R>(detail::submit_map(core_, task.name(), task.signature(), options_,
+                                                std::move(packed), engines_));
   }
 
-  // A view that submits with these options.
-  LoadBalancedView with(TaskOptions options) const { return LoadBalancedView(core_, options); }
+  // A view that submits with these options (to the same engines).
+  LoadBalancedView with(TaskOptions options) const {
+    return LoadBalancedView(core_, options, engines_);
+  }
   const TaskOptions& options() const { return options_; }
 
  private:
   friend class Client;
-  LoadBalancedView(std::shared_ptr<detail::ClientCore> core, TaskOptions options)
-      : core_(std::move(core)), options_(options) {}
-
-  template <class R, class... P>
-  static Task<R(P...)> task_for(R (*fn)(P...)) {
-    return Task<R(P...)>(detail::registered_name(reinterpret_cast<detail::AnyFunction>(fn)));
-  }
+  LoadBalancedView(std::shared_ptr<detail::ClientCore> core, TaskOptions options,
+                   std::vector<uint32_t> engines = {})
+      : core_(std::move(core)), options_(options), engines_(std::move(engines)) {}
 
   std::shared_ptr<detail::ClientCore> core_;
   TaskOptions options_;
+  std::vector<uint32_t> engines_;  // where its tasks may run; empty: any engine
 };
 
 }  // namespace herd
