@@ -60,11 +60,11 @@ Prerequisites gather(const TaskOptions& options,
   Prerequisites out;
   out.failure_ok = options.after_failure_ok;
   for (const Dependency& d : options.after) {
-    const ResultRef ref = HandleAccess::ref(d);
+    const ResultRef& ref = HandleAccess::dependency(d);
     out.list.push_back(named(ref.state, ref.item, 0, false));
   }
   for (const Dependency& d : options.follow) {
-    const ResultRef ref = HandleAccess::ref(d);
+    const ResultRef& ref = HandleAccess::dependency(d);
     out.list.push_back(named(ref.state, ref.item, 0, true));
   }
   for (const auto& [position, ref] : data)

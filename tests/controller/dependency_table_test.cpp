@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "controller/task_table.hpp"
+
 namespace {
 
 using herd::controller::Decision;
@@ -238,6 +240,20 @@ TEST(DependencyTable, SessionsConfirmSeparately) {
   EXPECT_EQ(t.kept(), 1u);
   t.confirmed(0, UINT64_MAX);
   EXPECT_EQ(t.kept(), 0u);
+}
+
+TEST(DependencyTable, AHeldTaskIsNotCountedAsQueued) {
+  herd::controller::TaskTable tasks;
+  herd::controller::TaskRecord held;
+  held.held = true;
+  ASSERT_TRUE(tasks.add(key(10), std::move(held)));
+  tasks.add(key(11), {});
+  tasks.enqueue(key(11));
+  tasks.erase(key(10));
+  EXPECT_EQ(tasks.queue_depth(), 1u);
+  tasks.find(key(11))->engine_id = 1;  // dispatched
+  tasks.mark_dispatched();
+  EXPECT_EQ(tasks.queue_depth(), 0u);
 }
 
 }  // namespace

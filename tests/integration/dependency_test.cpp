@@ -78,6 +78,15 @@ TEST_F(DependencyTest, AChainOfThree) {
   EXPECT_GE(c.metadata().started, b.metadata().completed);
 }
 
+TEST_F(DependencyTest, AMapItemFeedsATaskFromTheClient) {
+  auto m = lb().map(add_after, std::vector<int>{1, 2}, std::vector<int>{3, 4},
+                    std::vector<double>{0.1, 0.1});
+  auto b = lb().apply(add, m[1], 10);
+  auto c = lb().with({.after = {m}}).apply(add, m[0], b);
+  EXPECT_EQ(b.get(kResultWait), 16);
+  EXPECT_EQ(c.get(kResultWait), 20);
+}
+
 TEST_F(DependencyTest, AStringResultFeedsATaskUntouched) {
   const std::string big(3 << 20, 'x');
   auto a = lb().apply(test_tasks::echo, big);

@@ -160,6 +160,10 @@ struct HandleAccess {
   static const std::shared_ptr<ResultState>& state(const Handle& handle) {
     return handle.state_;
   }
+  template <class Dependency>
+  static const ResultRef& dependency(const Dependency& d) {
+    return d.ref_;
+  }
 };
 
 [[noreturn]] void throw_timeout(const std::string& what);

@@ -14,18 +14,15 @@ class Dependency {
   // The task behind one result (an apply(), or one item of a map).
   template <class R>
   Dependency(const AsyncResult<R>& result)  // NOLINT: implicit by design
-      : Dependency(detail::HandleAccess::ref(result)) {}
+      : ref_(detail::HandleAccess::ref(result)) {}
   // Every item of a map. A default-constructed map has none: nothing to wait for.
   template <class R>
   Dependency(const AsyncMapResult<R>& map)  // NOLINT: implicit by design
-      : state_(detail::HandleAccess::state(map)), item_(detail::ResultState::kAllItems) {}
+      : ref_{detail::HandleAccess::state(map), detail::ResultState::kAllItems} {}
 
  private:
   friend struct detail::HandleAccess;
-  explicit Dependency(detail::ResultRef ref) : state_(std::move(ref.state)), item_(ref.item) {}
-
-  std::shared_ptr<detail::ResultState> state_;
-  size_t item_ = 0;  // ResultState::kAllItems: all of them
+  detail::ResultRef ref_;  // item ResultState::kAllItems: all of them
 };
 
 }  // namespace herd
