@@ -503,8 +503,11 @@ void Controller::Impl::forget_client(uint32_t client, const std::string& why) {
 
 void Controller::Impl::deliver(uint32_t client, const wire::Header& header, wire::Frames& frames) {
   ClientSession& session = client_table_.at(client);
-  // Numbered as the client counts results; 0: it will never have it.
-  const uint64_t number = session.gone ? 0 : session.results_sent + 1;
+  // Numbered as the client counts results; 0: not kept for dependents to
+  // come, as nobody will name it: the client will never have it, or it is
+  // a chunk of a map (a client names only single tasks, see
+  // client/src/prerequisites.hpp).
+  const uint64_t number = session.gone || header.items() != 0 ? 0 : session.results_sent + 1;
   std::vector<Decision> decided =
       deps_.finished({header.client(), header.seq()},
                      DependencyTable::outcome_of(header, frames.size() > 2 ? &frames[2] : nullptr),

@@ -60,16 +60,14 @@ Decision DependencyTable::decide(const TaskKey& task, const Waiter& waiter) {
 std::vector<Decision> DependencyTable::finished(const TaskKey& key, Outcome outcome,
                                                 uint32_t session, uint64_t result) {
   std::vector<Decision> decided;
+  auto node = dependents_.extract(key);
+  if (node.empty() && result == 0) return decided;  // nobody needs it: the common case
   auto [it, added] = outcomes_.try_emplace(key);
   if (!added) return decided;  // a task ends once
   it->second.outcome = std::move(outcome);
   it->second.confirmed = result == 0;
   if (result != 0) unconfirmed_[session].emplace_back(result, key);
-  auto node = dependents_.extract(key);
-  if (node.empty()) {
-    drop_if_unneeded(key);
-    return decided;
-  }
+  if (node.empty()) return decided;
   // Held while waiters are released, which may unpin it to nothing.
   Kept& kept = it->second;
   ++kept.pins;

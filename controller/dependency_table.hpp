@@ -12,7 +12,9 @@
 // itself, and it confirms results on the same connection, after the tasks
 // it sent: so a prerequisite a dependent names is either pending, or kept
 // here. A name that is neither (never submitted, or its result let go) is
-// refused with DEPENDENCY_FAILED at once rather than waited for.
+// refused with DEPENDENCY_FAILED at once rather than waited for. Clients
+// name only single tasks, so the controller keeps a chunk's outcome only
+// while a task waits for it (finished() with result 0).
 #pragma once
 
 #include <cstdint>
