@@ -69,7 +69,8 @@ Config parse_config(int argc, char** argv) {
 const char* usage() {
   return "usage: herd-bench SCENARIO [--small] [--count N] [--window W] [--hwm N] [--repeat N]\n"
          "                  [--security curve|insecure]\n"
-         "  SCENARIO: baseline latency throughput map-chunked payload queue engines curve all\n"
+         "  SCENARIO: baseline latency throughput map-chunked payload queue engines curve\n"
+         "            mixed two-clients all\n"
          "  --small     counts /100 and 1 MB payloads: the CI smoke test\n"
          "  --count N   the scenario's main task count\n"
          "  --window W  apply() calls outstanding at most (default 1000)\n"

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -93,31 +94,41 @@ size_t registered(const herd::ClusterStatus& status, const std::vector<pid_t>& o
       }));
 }
 
-// Waits until every engine we started is registered; returns how many live
-// engines the controller has in all.
-size_t wait_for_engines(Supervisor& supervisor, const ClusterPlan& plan, Clock::time_point deadline,
-                        const std::atomic<bool>& stop) {
+// Waits until every engine we started is registered, and as many more as
+// the launcher started; returns how many live engines the controller has in
+// all, or nullopt when time ran out while the launcher's engines wait their
+// turn (a pending Slurm job).
+std::optional<size_t> wait_for_engines(Supervisor& supervisor, const ClusterPlan& plan,
+                                       Clock::time_point deadline, const std::atomic<bool>& stop) {
   // The supervisor's key may ask for status but not submit.
   herd::Client client(plan.profile.supervisor_file(), {.connection_timeout = kClientSilence});
   const auto ours = supervisor.engine_pids();
+  const size_t launched = plan.launcher ? static_cast<size_t>(plan.launcher->engines()) : 0;
   size_t count = 0;
   for (;;) {
     check_children(supervisor, stop);
+    if (plan.launcher)
+      if (const auto trouble = plan.launcher->trouble(); !trouble.empty())
+        throw StartupFailure(trouble);
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
     if (left.count() > 0) {
       try {
         const auto status = client.status(std::min(left, kMaxStatusWait));
         count = registered(status, ours);
-        if (count == ours.size()) return status.live_engines();
+        const size_t others = status.live_engines() - count;
+        if (count == ours.size() && others >= launched) return status.live_engines();
+        count += std::min(others, launched);
       } catch (const herd::TimeoutError&) {
       } catch (const herd::ConnectionError&) {
       }
     }
-    if (Clock::now() >= deadline)
+    if (Clock::now() >= deadline) {
+      if (plan.launcher && !plan.launcher->pending().empty()) return std::nullopt;
       throw StartupFailure(
           fmt::format("{} did not start within {}: {} of {} engines registered; see {}",
                       plan.controller ? "cluster" : "engines", seconds_text(plan.timeout), count,
-                      ours.size(), plan.profile.log_dir().string()));
+                      ours.size() + launched, plan.profile.log_dir().string()));
+    }
     std::this_thread::sleep_for(kStatusPoll);
   }
 }
@@ -126,9 +137,10 @@ void report_exit(const Supervisor::Exit& exit) {
   const std::string name = Supervisor::name(exit.slot);
   switch (exit.ending()) {
     case Supervisor::Ending::kRefused:
-      spdlog::error("{} (pid {}) was refused by the controller (its key or protocol version; see "
-                    "its log) and is not restarted",
-                    name, exit.slot.pid);
+      spdlog::error(
+          "{} (pid {}) was refused by the controller (its key or protocol version; see "
+          "its log) and is not restarted",
+          name, exit.slot.pid);
       break;
     case Supervisor::Ending::kRecycled:
       spdlog::info("{} (pid {}) was recycled by the controller", name, exit.slot.pid);
@@ -146,23 +158,29 @@ void report_exit(const Supervisor::Exit& exit) {
 }
 
 // Watches the children, telling the controller at once of engines that die
-// and restarting them, and returns the exit code once told to stop or once
-// there is nothing left to watch.
-int supervise(Supervisor& supervisor, DeathNotice& notice, const std::atomic<bool>& stop) {
+// and restarting them (the controller too, on the same ports and keys), and
+// returns the exit code once told to stop or once there is nothing left to
+// watch.
+int supervise(Supervisor& supervisor, DeathNotice* notice, Launcher* launcher,
+              const std::atomic<bool>& stop) {
   watch_children();
   while (!stop) {
+    if (launcher)
+      if (const auto trouble = launcher->trouble(); !trouble.empty()) spdlog::error("{}", trouble);
     for (const auto& exit : supervisor.reap()) {
-      if (exit.slot.role == Role::kEngine && exit.died())
-        notice.send(exit.slot.pid, exit.cause());
+      if (notice && exit.slot.role == Role::kEngine && exit.died())
+        notice->send(exit.slot.pid, exit.cause());
       report_exit(exit);
-      if (exit.slot.role == Role::kController) {
-        spdlog::error("the controller is gone: stopping the cluster");
-        return 1;
-      }
-      if (const auto delay = supervisor.schedule_restart(exit))
+      const auto delay = supervisor.schedule_restart(exit);
+      if (delay) {
         spdlog::info("restarting {} in {}", Supervisor::name(exit.slot), seconds_text(*delay));
-      else
+      } else if (exit.slot.role == Role::kController) {
+        // Stopped on purpose, or crashing again and again: nothing to serve.
+        spdlog::error("the controller is gone for good: stopping the cluster");
+        return 1;
+      } else {
         spdlog::warn("{} stays down", Supervisor::name(exit.slot));
+      }
     }
     supervisor.restart_due();
     if (!supervisor.any_running()) {
@@ -173,6 +191,19 @@ int supervise(Supervisor& supervisor, DeathNotice& notice, const std::atomic<boo
   }
   spdlog::info("stopping on signal");
   return 0;
+}
+
+// A host supervisor knows its engines run, not that they registered.
+std::string host_ready_line(const ClusterPlan& plan) {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return fmt::format("ready host={} profile={} engines={}", host, plan.profile.name(),
+                     plan.engines);
+}
+
+void stop_launched(const ClusterPlan& plan, milliseconds bound) {
+  if (!plan.launcher) return;
+  for (const auto& left : plan.launcher->stop(bound)) spdlog::error("could not stop {}", left);
 }
 
 std::string ready_line(const ClusterPlan& plan, size_t live) {
@@ -192,21 +223,36 @@ int supervise_plan(const ClusterPlan& plan, StartupReport& report, const std::at
       const pid_t pid = supervisor.start_controller(*plan.controller);
       wait_for_controller(supervisor, plan, pid, deadline, stop);
     }
-    std::vector<std::string> engine_options = {"--file", plan.profile.engine_file().string()};
+    const auto engine_file =
+        plan.engine_file.empty() ? plan.profile.engine_file() : plan.engine_file;
+    std::vector<std::string> engine_options = {"--file", engine_file.string()};
     engine_options.insert(engine_options.end(), plan.engine_options.begin(),
                           plan.engine_options.end());
     for (int i = 0; i < plan.engines; ++i)
       supervisor.start_engine(plan.first_engine + i, engine_options);
-    report.ready(ready_line(plan, wait_for_engines(supervisor, plan, deadline, stop)));
+    if (plan.launcher) plan.launcher->start();
+    if (plan.host_only) {
+      report.ready(host_ready_line(plan));
+    } else {
+      const auto live = wait_for_engines(supervisor, plan, deadline, stop);
+      report.ready(live ? ready_line(plan, *live) : plan.launcher->pending());
+    }
   } catch (...) {
     supervisor.stop_all(cleanup);
+    stop_launched(plan, cleanup);
     throw;
   }
   // After the fork of a daemon and after the startup's client is gone.
-  DeathNotice notice(plan.profile.supervisor_file());
-  notice.connect();
-  const int code = supervise(supervisor, notice, stop);
+  std::optional<DeathNotice> notice;
+  // A host supervisor has the key only where it shares the cluster's
+  // profile (an mpiexec or Slurm rank on a shared home folder).
+  if (!plan.host_only || std::filesystem::exists(plan.profile.supervisor_file())) {
+    notice.emplace(plan.profile.supervisor_file());
+    notice->connect();
+  }
+  const int code = supervise(supervisor, notice ? &*notice : nullptr, plan.launcher.get(), stop);
   supervisor.stop_all(kStopGrace);
+  stop_launched(plan, kStopGrace);
   return code;
 }
 
@@ -227,7 +273,7 @@ int run_cluster(const ClusterPlan& plan, StartupReport& report) {
 
 int start_cluster(const ClusterPlan& plan, bool daemonize) {
   plan.profile.create_dirs();
-  const auto log = plan.profile.log_dir() / "cluster.log";
+  const auto log = plan.profile.log_dir() / plan.log_name;
   StartupReport report;
   if (daemonize) {
     if (const auto code = cli::daemonize(log, plan.timeout + kReportMargin, report)) return *code;

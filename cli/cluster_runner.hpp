@@ -5,12 +5,14 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "daemon.hpp"
 #include "herd/profile.hpp"
+#include "launcher.hpp"
 
 namespace herd::cli {
 
@@ -23,6 +25,16 @@ struct ClusterPlan {
   int first_engine = 0;                     // slot number of the first engine (names its log file)
   std::vector<std::string> engine_options;  // --load …
   std::chrono::milliseconds timeout{30'000};
+  std::filesystem::path engine_file;     // the engines' --file; empty: the profile's engine.json
+  std::string log_name = "cluster.log";  // in the profile's log/, unless daemonized
+  // Engines started elsewhere (ssh, mpi, slurm) that the start waits for as
+  // well, and that are stopped with the cluster; null: only our own.
+  std::shared_ptr<Launcher> launcher;
+  // A launcher's host supervisor (herd cluster host): it may hold only the
+  // engine key, so it reports ready once its engines run (the controller's
+  // side watches them register), and sends death notices only where it
+  // finds the profile's supervisor.json.
+  bool host_only = false;
 };
 
 // Runs the plan in this process and returns its exit code. Reports "ready …"

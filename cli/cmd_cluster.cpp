@@ -6,6 +6,7 @@
 #include "cluster_runner.hpp"
 #include "commands.hpp"
 #include "herd/error.hpp"
+#include "launcher.hpp"
 #include "options.hpp"
 #include "pid_files.hpp"
 #include "process.hpp"
@@ -60,6 +61,7 @@ int cmd_cluster_start(const Invocation& inv) {
       "daemonize", po::bool_switch(), "run in the background; exit 0 once the engines registered");
   add_start_options(cl, 30);
   add_controller_options(cl);
+  add_launcher_options(cl);
   if (!cl.parse(inv.args)) return 0;
 
   ClusterPlan plan;
@@ -69,6 +71,9 @@ int cmd_cluster_start(const Invocation& inv) {
   plan.engines = static_cast<int>(cl.integer("n", 0, kMaxEngines));
   plan.engine_options = load_arguments(cl);
   plan.timeout = cl.seconds("timeout");
+  plan.launcher =
+      make_launcher(cl, {plan.profile, plan.log_level, plan.engine_options, plan.engines});
+  if (plan.launcher) plan.engines = 0;  // the launcher's, not ours
   const ClusterLock lock = lock_profile(plan.profile);
   return start_cluster(plan, cl.flag("daemonize"));
 }

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "herd/error.hpp"
+#include "launcher.hpp"
 #include "logging.hpp"
 #include "options.hpp"
 #include "pid_files.hpp"
@@ -20,6 +21,9 @@ using std::chrono::milliseconds;
 // A supervisor that is killed leaves its children behind; they still get a
 // moment to leave cleanly.
 constexpr milliseconds kMinGrace{1000};
+// What a launcher started elsewhere (hosts over ssh, a Slurm job) gets at
+// least this long to stop.
+constexpr milliseconds kMinLauncherBound{5000};
 
 std::vector<pid_t> live_pids(const std::vector<PidFile>& files, Role role,
                              const std::string& profile) {
@@ -48,7 +52,8 @@ int cmd_cluster_stop(const Invocation& inv) {
     remove_pid_file(f.path);
     return true;
   });
-  if (files.empty()) {
+  const bool launched = !launch_record(profile).is_null();
+  if (files.empty() && !launched) {
     std::cout << "no cluster running for profile " << profile.name() << std::endl;
     return 0;
   }
@@ -72,6 +77,15 @@ int cmd_cluster_stop(const Invocation& inv) {
   if (!survivors.empty())
     throw herd::Error("could not stop pid " + std::to_string(survivors.front()) + " of profile " +
                       profile.name());
+  // The supervisors stopped what their launchers started; what is still
+  // recorded was not (a supervisor killed outright, a host unreachable).
+  const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+  const auto not_stopped = stop_recorded_launch(profile, std::max(left, kMinLauncherBound));
+  if (!not_stopped.empty()) {
+    std::string what;
+    for (const auto& s : not_stopped) what += (what.empty() ? "" : "; ") + s;
+    throw herd::Error("stopped profile=" + profile.name() + " except: " + what);
+  }
   std::cout << "stopped profile=" << profile.name() << " (" << files.size() << " processes)"
             << std::endl;
   return 0;

@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "engine/engine.hpp"
 #include "engine/exit_announcement.hpp"
+#include "engine/output_capture.hpp"
 #include "herd/error.hpp"
 #include "herd/profile.hpp"
 #include "proto/address.hpp"
@@ -35,9 +36,14 @@ int cmd_engine(const Invocation& inv) {
   add_load_option(cl);
   add_supervised_options(cl);
   // --status-fd N: a supervisor's pipe, for announcing an exit we mean.
+  // --check-load: load the libraries and exit (a host supervisor's check).
   cl.hidden().add_options()("restarts", po::value<long>()->default_value(0))(
-      "status-fd", po::value<long>());
+      "status-fd", po::value<long>())("check-load", po::bool_switch());
   if (!cl.parse(inv.args)) return 0;
+  if (cl.flag("check-load")) {
+    herd::engine::load_task_libraries(load_paths(cl));
+    return 0;
+  }
   if (cl.has("file") && cl.has("url")) cl.fail("give either --file or --url, not both");
   if (cl.has("status-fd"))
     herd::engine::set_exit_announcement_fd(
@@ -62,7 +68,7 @@ namespace {
 
 int run(CommandLine& cl) {
   herd::engine::EngineOptions options;
-  options.libraries = cl.strings("load");
+  options.libraries = load_paths(cl);
   options.restarts =
       static_cast<uint32_t>(cl.integer("restarts", 0, std::numeric_limits<uint32_t>::max()));
   if (cl.has("connect-timeout")) options.connect_timeout = cl.seconds("connect-timeout");
@@ -77,7 +83,13 @@ int run(CommandLine& cl) {
   herd::wire::check_connect_address(options.url);
   // Tasks run in this process: they must not see the cluster's keys.
   ::unsetenv("HERD_CONNECTION_INFO");
-  const auto& stop = begin_service(cl, "engine-" + std::to_string(::getpid()) + ".log");
+  // From here on descriptors 1 and 2 are the tasks', and herd logs to the
+  // original stderr. Leaving run() (an error, too) gives them back, so
+  // main() reports an error where the supervisor reads it.
+  herd::engine::OutputCapture capture;
+  options.capture = &capture;
+  const auto& stop =
+      begin_service(cl, "engine-" + std::to_string(::getpid()) + ".log", capture.log_stream());
   // A typo in a host name would otherwise mean connecting for ever.
   if (const auto problem = herd::wire::resolve_problem(options.url); !problem.empty())
     throw herd::ConnectionError("cannot connect to " + options.url + ": " + problem);

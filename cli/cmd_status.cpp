@@ -11,6 +11,7 @@
 #include "herd/client.hpp"
 #include "herd/error.hpp"
 #include "herd/profile.hpp"
+#include "launcher.hpp"
 #include "logging.hpp"
 #include "options.hpp"
 
@@ -20,6 +21,19 @@ namespace {
 
 // Key order as in the documented shape, for people who read it.
 using Json = nlohmann::ordered_json;
+
+// What the launcher started, in a few words, or "" for local engines only.
+std::string describe_launch(const nlohmann::json& record) {
+  if (!record.is_object()) return "";
+  const std::string name = record.value("launcher", "");
+  if (name == "slurm") return "slurm, job " + record.value("job", "?");
+  if (name == "mpi") return "mpi, mpiexec pid " + std::to_string(record.value("pid", 0));
+  std::string hosts;
+  for (const auto& h : record.value("hosts", nlohmann::json::array()))
+    hosts += (hosts.empty() ? "" : ", ") + h.value("host", "?") + "=" +
+             std::to_string(h.value("engines", 0));
+  return name + (hosts.empty() ? "" : ", hosts " + hosts);
+}
 
 Json to_json(const std::string& profile, const herd::ClusterStatus& s) {
   Json engines = Json::array();
@@ -95,10 +109,16 @@ int cmd_status(const Invocation& inv) {
   }
   std::sort(status.engines.begin(), status.engines.end(),
             [](const auto& a, const auto& b) { return a.id < b.id; });
-  if (cl.flag("json"))
-    std::cout << to_json(profile.name(), status).dump(2) << std::endl;
-  else
+  const auto launch = launch_record(profile);
+  if (cl.flag("json")) {
+    auto json = to_json(profile.name(), status);
+    if (!launch.is_null()) json["launcher"] = launch;
+    std::cout << json.dump(2) << std::endl;
+  } else {
+    if (const auto line = describe_launch(launch); !line.empty())
+      fmt::print("launcher:    {}\n", line);
     print_table(profile.name(), status);
+  }
   return 0;
 }
 

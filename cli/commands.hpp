@@ -20,6 +20,7 @@ int cmd_engine(const Invocation& inv);
 int cmd_cluster_start(const Invocation& inv);
 int cmd_cluster_stop(const Invocation& inv);
 int cmd_cluster_engines(const Invocation& inv);
+int cmd_cluster_host(const Invocation& inv);
 int cmd_status(const Invocation& inv);
 int cmd_submit(const Invocation& inv);
 

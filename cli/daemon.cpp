@@ -86,7 +86,8 @@ int wait_for_report(pid_t child, int fd, const std::filesystem::path& log, milli
               << seconds_text(wait) << "; see " << log.string() << std::endl;
     return 1;
   }
-  if (text->starts_with("ready")) {
+  // A launcher's engines still queued (a pending Slurm job) are no failure.
+  if (text->starts_with("ready") || text->starts_with("pending ")) {
     std::cout << *text << std::endl;
     return 0;
   }

@@ -1,8 +1,8 @@
 #include "logging.hpp"
 
 #include <fcntl.h>
+#include <spdlog/sinks/ansicolor_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -50,8 +50,11 @@ std::string last_error(const std::filesystem::path& log, std::uintmax_t from) {
   return command_error.empty() ? logged_error : command_error;
 }
 
-void setup_logging(const std::string& level, const std::filesystem::path& file) {
-  std::vector<spdlog::sink_ptr> sinks{std::make_shared<spdlog::sinks::stderr_color_sink_mt>()};
+void setup_logging(const std::string& level, const std::filesystem::path& file, FILE* console) {
+  // What stderr_color_sink_mt is, on any FILE.
+  using ConsoleSink = spdlog::sinks::ansicolor_sink<spdlog::details::console_mutex>;
+  std::vector<spdlog::sink_ptr> sinks{
+      std::make_shared<ConsoleSink>(console, spdlog::color_mode::automatic)};
   if (!file.empty()) {
     create_private(file);
     sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string()));

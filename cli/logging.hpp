@@ -3,15 +3,17 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
 namespace herd::cli {
 
-// Logs at `level` (one CommandLine accepts) to stderr and, unless `file` is
-// empty, appends to `file` too. Throws spdlog::spdlog_ex if `file` cannot be
-// opened.
-void setup_logging(const std::string& level, const std::filesystem::path& file = {});
+// Logs at `level` (one CommandLine accepts) to `console` and, unless `file`
+// is empty, appends to `file` too. Throws spdlog::spdlog_ex if `file` cannot
+// be opened.
+void setup_logging(const std::string& level, const std::filesystem::path& file = {},
+                   FILE* console = stderr);
 
 // The error a process last wrote to its log from byte `from` on (where its
 // own output begins; the log may hold earlier runs): the "herd: …" line of a

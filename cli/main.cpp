@@ -29,6 +29,8 @@ constexpr Command kCommands[] = {
      herd::cli::cmd_cluster_stop},
     {"cluster engines", "Add N engines on this host to the profile's running cluster.",
      herd::cli::cmd_cluster_engines},
+    {"cluster host", "Run engines for a launcher (ssh, mpi, slurm) under a host supervisor.",
+     herd::cli::cmd_cluster_host},
     {"controller", "Run a controller in this process.", herd::cli::cmd_controller},
     {"engine", "Run an engine in this process.", herd::cli::cmd_engine},
     {"status", "Show the cluster's engines, queue and task counts.", herd::cli::cmd_status},

@@ -87,16 +87,6 @@ void stop(std::vector<pid_t> pids, std::chrono::milliseconds grace,
   wait_gone(pids, gone, Clock::now() + kKillWait);
 }
 
-// This binary's path, so children show up as "herd" to ps and pgrep; if it
-// was replaced on disk since we started, the kernel's link still reaches the
-// file we run.
-std::string self_path() {
-  std::error_code ec;
-  const auto path = std::filesystem::read_symlink("/proc/self/exe", ec).string();
-  if (ec || path.ends_with(" (deleted)") || !std::filesystem::exists(path)) return "/proc/self/exe";
-  return path;
-}
-
 // The NUL-separated strings of a /proc file (cmdline, environ).
 std::vector<std::string> split_nul(const std::string& text) {
   std::vector<std::string> parts;
@@ -141,7 +131,45 @@ std::string profile_of(const std::vector<std::string>& args,
   return "default";
 }
 
+// Starts `path` (searched in PATH if `search`) with `args`, the file actions
+// already in `setup`, default signal handling, in a process group of its own.
+pid_t spawn_with(SpawnSetup& setup, const std::string& path, bool search,
+                 const std::vector<std::string>& args, const std::string& what) {
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD}) sigaddset(&defaults, sig);
+  ::posix_spawnattr_setsigmask(&setup.attr_, &none);
+  ::posix_spawnattr_setsigdefault(&setup.attr_, &defaults);
+  // A group of its own: Ctrl-C reaches only the supervisor, which then stops
+  // its children in order (engines before the controller).
+  ::posix_spawnattr_setpgroup(&setup.attr_, 0);
+  ::posix_spawnattr_setflags(
+      &setup.attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc =
+      search
+          ? ::posix_spawnp(&pid, path.c_str(), &setup.actions_, &setup.attr_, argv.data(), environ)
+          : ::posix_spawn(&pid, path.c_str(), &setup.actions_, &setup.attr_, argv.data(), environ);
+  if (rc != 0) throw std::runtime_error("cannot start " + what + ": " + std::strerror(rc));
+  return pid;
+}
+
 }  // namespace
+
+// This binary's path, so children show up as "herd" to ps and pgrep; if it
+// was replaced on disk since we started, the kernel's link still reaches the
+// file we run.
+std::string self_path() {
+  std::error_code ec;
+  const auto path = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (ec || path.ends_with(" (deleted)") || !std::filesystem::exists(path)) return "/proc/self/exe";
+  return path;
+}
 
 pid_t spawn_self(const std::vector<std::string>& args, const std::filesystem::path& log,
                  int pass_fd) {
@@ -161,30 +189,24 @@ pid_t spawn_self(const std::vector<std::string>& args, const std::filesystem::pa
   if (pass_fd >= 0) ::posix_spawn_file_actions_adddup2(&setup.actions_, pass_fd, kPassedFd);
   ::posix_spawn_file_actions_addclosefrom_np(&setup.actions_,
                                              pass_fd >= 0 ? kPassedFd + 1 : STDERR_FILENO + 1);
+  return spawn_with(setup, self_path(), false, args,
+                    "`herd " + (args.size() > 1 ? args[1] : "") + "` (log " + log.string() + ")");
+}
 
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD}) sigaddset(&defaults, sig);
-  ::posix_spawnattr_setsigmask(&setup.attr_, &none);
-  ::posix_spawnattr_setsigdefault(&setup.attr_, &defaults);
-  // A group of its own: Ctrl-C reaches only the supervisor, which then stops
-  // its children in order (engines before the controller).
-  ::posix_spawnattr_setpgroup(&setup.attr_, 0);
-  ::posix_spawnattr_setflags(
-      &setup.attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const std::string path = self_path();
-  const int rc =
-      ::posix_spawn(&pid, path.c_str(), &setup.actions_, &setup.attr_, argv.data(), environ);
-  if (rc != 0)
-    throw std::runtime_error("cannot start `herd " + (args.size() > 1 ? args[1] : "") + "` (log " +
-                             log.string() + "): " + std::strerror(rc));
-  return pid;
+pid_t spawn_program(const std::vector<std::string>& argv, int stdin_fd, int out_fd) {
+  if (argv.empty()) throw std::runtime_error("no program to start");
+  SpawnSetup setup;
+  // Descriptors 0-2 may be the ones given: move them out of the way first.
+  UniqueFd in, out;
+  in.reset(::fcntl(stdin_fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1));
+  out.reset(::fcntl(out_fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1));
+  if (in.get() < 0 || out.get() < 0)
+    throw std::runtime_error(std::string("cannot pass a descriptor: ") + std::strerror(errno));
+  ::posix_spawn_file_actions_adddup2(&setup.actions_, in.get(), STDIN_FILENO);
+  ::posix_spawn_file_actions_adddup2(&setup.actions_, out.get(), STDOUT_FILENO);
+  ::posix_spawn_file_actions_adddup2(&setup.actions_, out.get(), STDERR_FILENO);
+  ::posix_spawn_file_actions_addclosefrom_np(&setup.actions_, STDERR_FILENO + 1);
+  return spawn_with(setup, argv[0], true, argv, "`" + argv[0] + "`");
 }
 
 bool is_alive(pid_t pid) {

@@ -12,6 +12,9 @@
 
 namespace herd::cli {
 
+// This binary's path ("/proc/self/exe" if it was replaced on disk since).
+std::string self_path();
+
 // Runs this same binary with `args` (args[0] is only the name ps shows) in a
 // process group of its own, stdin from /dev/null, stdout and stderr appended
 // to `log`, no other file descriptors (but `pass_fd`, if not -1, as
@@ -20,6 +23,10 @@ namespace herd::cli {
 pid_t spawn_self(const std::vector<std::string>& args, const std::filesystem::path& log,
                  int pass_fd = -1);
 inline constexpr int kPassedFd = 3;
+// Runs the program argv[0] (searched in PATH) as spawn_self does, but with
+// `stdin_fd` as standard input and `out_fd` as stdout and stderr.
+// Throws std::runtime_error.
+pid_t spawn_program(const std::vector<std::string>& argv, int stdin_fd, int out_fd);
 
 // Whether the process exists and is not a zombie.
 bool is_alive(pid_t pid);

@@ -1,5 +1,6 @@
 #include "role_options.hpp"
 
+#include <filesystem>
 #include <limits>
 #include <stdexcept>
 
@@ -108,9 +109,19 @@ void add_load_option(CommandLine& cl) {
                              "task library for the engines to load (repeatable)");
 }
 
+std::vector<std::string> load_paths(const CommandLine& cl) {
+  std::vector<std::string> paths;
+  for (const auto& lib : cl.strings("load")) {
+    std::error_code ec;
+    const bool here = lib.find('/') != std::string::npos || std::filesystem::exists(lib, ec);
+    paths.push_back(here ? std::filesystem::absolute(lib).lexically_normal().string() : lib);
+  }
+  return paths;
+}
+
 std::vector<std::string> load_arguments(const CommandLine& cl) {
   std::vector<std::string> args;
-  for (const auto& lib : cl.strings("load")) {
+  for (const auto& lib : load_paths(cl)) {
     args.push_back("--load");
     args.push_back(lib);
   }
@@ -121,11 +132,13 @@ void add_supervised_options(CommandLine& cl) {
   cl.hidden().add_options()("no-log-file", po::bool_switch())("parent", po::value<long>());
 }
 
-const std::atomic<bool>& begin_service(const CommandLine& cl, const std::string& log_name) {
+const std::atomic<bool>& begin_service(const CommandLine& cl, const std::string& log_name,
+                                       FILE* console) {
   const auto profile = cl.profile();
   profile.create_dirs();
   setup_logging(cl.log_level(),
-                cl.flag("no-log-file") ? std::filesystem::path() : profile.log_dir() / log_name);
+                cl.flag("no-log-file") ? std::filesystem::path() : profile.log_dir() / log_name,
+                console);
   const auto& stop = stop_on_signals();
   if (cl.has("parent"))
     exit_with_parent(

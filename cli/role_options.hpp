@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,11 @@ std::vector<std::string> controller_arguments(const herd::controller::Controller
 
 // --load LIB.so, repeatable.
 void add_load_option(CommandLine& cl);
+// The libraries given, made absolute against the working directory, so that
+// they mean the same to a supervisor's children wherever they run: a path
+// with a '/' or naming a file here. A bare name naming no file here is left
+// to the loader's own search (LD_LIBRARY_PATH, the system's folders).
+std::vector<std::string> load_paths(const CommandLine& cl);
 // The libraries given, as arguments for a `herd engine` child.
 std::vector<std::string> load_arguments(const CommandLine& cl);
 
@@ -28,9 +34,10 @@ std::vector<std::string> load_arguments(const CommandLine& cl);
 void add_supervised_options(CommandLine& cl);
 
 // What a controller or engine process does before it serves: creates the
-// profile's folders, logs to stderr and to log/<log_name> (unless
-// --no-log-file), makes SIGINT/SIGTERM set the returned flag, and ties its
-// life to --parent. Throws std::runtime_error.
-const std::atomic<bool>& begin_service(const CommandLine& cl, const std::string& log_name);
+// profile's folders, logs to `console` (stderr unless given) and to
+// log/<log_name> (unless --no-log-file), makes SIGINT/SIGTERM set the
+// returned flag, and ties its life to --parent. Throws std::runtime_error.
+const std::atomic<bool>& begin_service(const CommandLine& cl, const std::string& log_name,
+                                       FILE* console = stderr);
 
 }  // namespace herd::cli

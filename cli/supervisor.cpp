@@ -22,7 +22,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-// An engine that dies sooner than this after its start failed "quickly";
+// A child that dies sooner than this after its start failed "quickly";
 // those in a row slow down its restarts, and too many give it up.
 constexpr milliseconds kQuickFailure{10'000};
 constexpr unsigned kMaxQuickFailures = 5;
@@ -175,8 +175,10 @@ std::optional<int> Supervisor::read_announcement(Slot& slot) {
   // The engine is gone, so what it wrote is all there; stop at EOF, or at
   // EAGAIN if something it started still holds the write end.
   for (ssize_t n; (n = ::read(slot.status_fd, buf, sizeof buf)) != 0;) {
-    if (n > 0) records.append(buf, static_cast<size_t>(n));
-    else if (errno != EINTR) break;
+    if (n > 0)
+      records.append(buf, static_cast<size_t>(n));
+    else if (errno != EINTR)
+      break;
   }
   close_fd(slot.status_fd);
   return herd::engine::parse_exit_announcement(records);
@@ -184,7 +186,7 @@ std::optional<int> Supervisor::read_announcement(Slot& slot) {
 
 std::optional<milliseconds> Supervisor::schedule_restart(const Exit& exit) {
   Slot& slot = slots_.at(exit.slot_id);
-  if (slot.role != Role::kEngine || slot.pid != 0 || !exit.died()) return std::nullopt;
+  if (slot.pid != 0 || !exit.died()) return std::nullopt;
   const auto now = Clock::now();
   if (exit.recycled()) {
     slot.restart_at = now;

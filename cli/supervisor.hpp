@@ -42,7 +42,7 @@ class Supervisor {
     Clock::time_point started{};
     unsigned quick_failures = 0;  // deaths in a row, each soon after its start
     std::optional<Clock::time_point> restart_at{};
-    int status_fd = -1;  // engines: the read end of the announcement pipe
+    int status_fd = -1;            // engines: the read end of the announcement pipe
     std::uintmax_t log_start = 0;  // where this run's output begins in its log
   };
 
@@ -90,13 +90,14 @@ class Supervisor {
   // remain, with pid 0, and their pid files are removed.
   std::vector<Exit> reap();
 
-  // Plans to start again the engine of an exit if it died. A recycled
-  // engine restarts at once; for other deaths the delay grows with quick
-  // successive deaths, and after too many the slot is given up (recycles
-  // do not count: a timeout is not a crash). Returns the delay, or nullopt
-  // if it stays down.
+  // Plans to start again the child of an exit if it died: an engine, or
+  // the controller (which takes its old ports and keys from the profile).
+  // A recycled engine restarts at once; for other deaths the delay grows
+  // with quick successive deaths, and after too many the slot is given up
+  // (recycles do not count: a timeout is not a crash). Returns the delay,
+  // or nullopt if it stays down.
   std::optional<std::chrono::milliseconds> schedule_restart(const Exit& exit);
-  // Starts the engines whose planned restart is due; one that cannot be
+  // Starts the children whose planned restart is due; one that cannot be
   // started is logged and stays down.
   void restart_due();
 

@@ -136,6 +136,7 @@ class Controller::Impl {
 
   void on_engine_message(wire::Frames& frames);
   void on_engine_hello(const std::string& rid, const wire::Header& header);
+  void adopt_held_tasks(EngineRecord& engine, const wire::Header& header);
   void on_result(EngineRecord& engine, wire::Frames& frames, const wire::Header& header);
   void on_started(EngineRecord& engine, const wire::Header& header);
 
@@ -508,10 +509,8 @@ void Controller::Impl::deliver(uint32_t client, const wire::Header& header, wire
   // a chunk of a map (a client names only single tasks, see
   // client/src/prerequisites.hpp).
   const uint64_t number = session.gone || header.items() != 0 ? 0 : session.results_sent + 1;
-  std::vector<Decision> decided =
-      deps_.finished({header.client(), header.seq()},
-                     DependencyTable::outcome_of(header, frames.size() > 2 ? &frames[2] : nullptr),
-                     client, number);
+  std::vector<Decision> decided = deps_.finished(
+      {header.client(), header.seq()}, DependencyTable::outcome_of(header, frames), client, number);
   if (!session.gone) {
     wire::Frames kept;
     kept.reserve(frames.size() - 1);
@@ -802,6 +801,7 @@ void Controller::Impl::on_engine_hello(const std::string& rid, const wire::Heade
   // given up for lost) keeps its id: it is one engine, not a new one.
   if (same) registry_.revive(*same, Clock::now());
   EngineRecord& engine = same ? *same : registry_.add(rid, header.hello(), Clock::now());
+  adopt_held_tasks(engine, header);
   wire::Header welcome;
   welcome.set_type(wire::WELCOME);
   welcome.mutable_welcome()->set_engine_id(engine.id);
@@ -811,6 +811,28 @@ void Controller::Impl::on_engine_hello(const std::string& rid, const wire::Heade
   send_header(engines_, rid, welcome);
   spdlog::info("engine {} registered: host {} pid {}, {} tasks offered; {} engines live", engine.id,
                engine.host, engine.pid, engine.offers.size(), registry_.live_count());
+}
+
+// The tasks an engine says it still holds from before it registered (again)
+// keep its slots busy until it answers them, so it is not sent more as if
+// idle; one that this controller queued again meanwhile (the engine was
+// given up for lost) goes back to it instead of running twice. A restarted
+// controller knows none of them: their results are dropped when they come.
+void Controller::Impl::adopt_held_tasks(EngineRecord& engine, const wire::Header& header) {
+  for (const auto& ref : header.tasks()) {
+    const TaskKey key{ref.client(), ref.seq()};
+    if (std::find(engine.assigned.begin(), engine.assigned.end(), key) != engine.assigned.end())
+      continue;
+    engine.assigned.push_back(key);
+    TaskRecord* record = tasks_.find(key);
+    if (record && record->engine_id == 0) {
+      record->engine_id = engine.id;
+      tasks_.mark_dispatched();
+    }
+  }
+  if (header.tasks_size() > 0)
+    spdlog::info("engine {} still holds {} tasks from before it registered", engine.id,
+                 header.tasks_size());
 }
 
 void Controller::Impl::on_started(EngineRecord& engine, const wire::Header& header) {
@@ -955,15 +977,21 @@ void Controller::Impl::engine_lost(EngineRecord& engine, const std::string& reas
   // crash (a task that kills its engine at once): it counts as started, so
   // that such a task uses up its retries instead of killing engine after
   // engine.
+  // (A task it held from before it registered again may be another
+  // engine's by now: that one's fate is not decided here.)
+  const auto ours = [&](const TaskKey& k) {
+    TaskRecord* r = tasks_.find(k);
+    return r && r->engine_id == engine.id ? r : nullptr;
+  };
   const bool none_started = std::none_of(assigned.begin(), assigned.end(), [&](const TaskKey& k) {
-    const TaskRecord* r = tasks_.find(k);
+    const TaskRecord* r = ours(k);
     return r && r->started;
   });
   if (none_started && !assigned.empty())
-    if (TaskRecord* first = tasks_.find(assigned.front())) first->started = true;
+    if (TaskRecord* first = ours(assigned.front())) first->started = true;
   // Newest first, so that requeued tasks keep their order at the queue's front.
   for (auto it = assigned.rbegin(); it != assigned.rend(); ++it) {
-    TaskRecord* record = tasks_.find(*it);
+    TaskRecord* record = ours(*it);
     if (!record) continue;
     if (record->answered) {
       tasks_.erase(*it);

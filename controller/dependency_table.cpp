@@ -17,7 +17,7 @@ std::string DependencyTable::blocks(const Prerequisite& p, const Outcome& o, boo
   return {};
 }
 
-Outcome DependencyTable::outcome_of(const wire::Header& result, zmq::message_t* value) {
+Outcome DependencyTable::outcome_of(const wire::Header& result, wire::Frames& frames) {
   Outcome o;
   o.ok = result.status() == wire::OK && result.failures_size() == 0;
   o.single = result.items() == 0;
@@ -30,7 +30,9 @@ Outcome DependencyTable::outcome_of(const wire::Header& result, zmq::message_t* 
   else if (result.failures_size() > 0)
     o.error = "item " + std::to_string(result.failures(0).index()) +
               " of its chunk failed: " + describe(result.failures(0).error());
-  if (o.ok && o.single && value) o.value.copy(*value);
+  // An empty result has no frame; captured output comes last, in one of its own.
+  const size_t payload = frames.size() - std::min<size_t>(frames.size(), 2 + result.output());
+  if (o.ok && o.single && payload > 0) o.value.copy(frames[2]);
   return o;
 }
 

@@ -76,9 +76,10 @@ class DependencyTable {
   // A waiting task went away (aborted, its client left).
   void cancel(const TaskKey& task);
 
-  // The outcome a RESULT header (and, for a single call, its result frame,
-  // shared) tells of.
-  static Outcome outcome_of(const wire::Header& result, zmq::message_t* value);
+  // The outcome a RESULT message tells of: its header, and `frames` as
+  // received (a routing frame, the header, then for a single call that
+  // succeeded its result frame, which the outcome shares).
+  static Outcome outcome_of(const wire::Header& result, wire::Frames& frames);
 
   size_t waiting() const { return waiters_.size(); }
   size_t kept() const { return outcomes_.size(); }

@@ -9,4 +9,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   g++ cmake ninja-build pkg-config procps iproute2 \
   libzmq3-dev cppzmq-dev libprotobuf-dev protobuf-compiler \
   libboost-program-options-dev libspdlog-dev nlohmann-json3-dev \
-  libgtest-dev libgmock-dev >/dev/null
+  libgtest-dev libgmock-dev \
+  openmpi-bin slurm-wlm munge >/dev/null
+# openmpi-bin, slurm-wlm and munge: the launcher tests (tests/integration/launcher_*)
+# run mpiexec and a single-node Slurm of their own; the daemons are not started here.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <deque>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -63,7 +64,7 @@ class Session {
     control_.set(zmq::sockopt::rcvhwm, 0);
     const std::string endpoint = "inproc://executor";
     control_.bind(endpoint);
-    executor_ = std::make_unique<Executor>(context_, endpoint, host_);
+    executor_ = std::make_unique<Executor>(context_, endpoint, host_, options_.capture);
     socket_.set(zmq::sockopt::routing_id, random_routing_id());
     wire::set_curve_client(socket_, options_.curve);
     monitor_ = std::make_unique<wire::ConnectionMonitor>(context_, socket_, options_.url,
@@ -119,6 +120,8 @@ class Session {
       return;
     }
     flush_started();  // a task's STARTED note always goes before its result
+    // The executor answers every task, one at a time, in the order given.
+    if (!held_.empty()) held_.pop_front();
     refuse_if_too_large(frames);
     wire::send(socket_, frames);
   }
@@ -130,6 +133,17 @@ class Session {
     for (const auto& frame : frames) bytes += frame.size();
     wire::Header result;
     if (bytes <= max_message_ || !wire::unpack(frames[0], result)) return;
+    if (result.output()) {
+      // What the tasks printed is worth less than their results: it goes first.
+      spdlog::warn(
+          "engine {}: task {}: output of {} bytes dropped: the result with it is too large",
+          engine_id_, wire::task_id(result.client(), result.seq()), frames.back().size());
+      bytes -= frames.back().size();
+      frames.pop_back();
+      result.set_output(false);
+      frames[0] = wire::pack(result);
+      if (bytes <= max_message_) return;
+    }
     wire::Header failure = wire::reply_to(result, wire::RESULT);
     failure.set_status(wire::TOO_LARGE);
     failure.set_task(result.task());
@@ -164,6 +178,7 @@ class Session {
     }
     switch (header.type()) {
       case wire::TASK:
+        held_.push_back({header.client(), header.seq()});
         wire::send(control_, frames);  // the executor parses it again; headers are small
         break;
       case wire::CANCEL:
@@ -268,6 +283,11 @@ class Session {
       t->set_name(entry.name);
       t->set_signature(entry.signature);
     }
+    for (const auto& [client, seq] : held_) {
+      auto* ref = header.add_tasks();
+      ref->set_client(client);
+      ref->set_seq(seq);
+    }
     wire::Frames frames;
     frames.push_back(wire::pack(header));
     wire::send(socket_, frames);
@@ -293,6 +313,10 @@ class Session {
   uint64_t handshakes_seen_ = 0;
   Clock::time_point started_at_, last_hello_, last_warning_;
   wire::Header started_;  // STARTED notes not yet sent
+  // Tasks given to the executor and not yet answered, oldest first: a HELLO
+  // lists them, so that a controller we register with again (after an
+  // outage, or restarted) neither counts us idle nor runs them twice.
+  std::deque<std::pair<uint64_t, uint64_t>> held_;
   uint32_t engine_id_ = 0;
   int exit_code_ = -1;
   std::chrono::milliseconds heartbeat_{1000};

@@ -13,6 +13,8 @@
 
 namespace herd::engine {
 
+class OutputCapture;
+
 struct EngineOptions {
   std::string url;                     // the controller's engine address
   CurveKeys curve;                     // empty: an insecure controller
@@ -20,6 +22,9 @@ struct EngineOptions {
   uint32_t restarts = 0;               // reported in status; set by a supervisor
   // Give up (exit code 1) if not registered within this long; 0: never.
   std::chrono::milliseconds connect_timeout{0};
+  // Takes what tasks write, to send it back with their results; null: left
+  // where it goes (the engine's stdout and stderr).
+  OutputCapture* capture = nullptr;
 };
 
 // The exit codes a supervisor acts on (SPEC.md, "Engine exit codes"). A

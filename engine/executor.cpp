@@ -11,11 +11,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <spdlog/spdlog.h>
+#include <set>
 #include <typeinfo>
 #include <utility>
 
+#include "engine/item_clock.hpp"
+#include "engine/output_capture.hpp"
 #include "herd/error.hpp"
 #include "herd/task.hpp"
 
@@ -73,7 +75,7 @@ constexpr auto kClosingPoll = std::chrono::milliseconds(200);
 
 class Executor::Core {
  public:
-  explicit Core(std::string host) : host_(std::move(host)) {}
+  Core(std::string host, OutputCapture* capture) : host_(std::move(host)), capture_(capture) {}
 
   void loop(zmq::socket_t& pair);
   // False if the task was cancelled before it began: it must not run.
@@ -96,10 +98,13 @@ class Executor::Core {
   // Calls the task once; the failure, if it threw.
   static std::optional<wire::ItemFailure> call(const detail::TaskEntry& entry,
                                                const std::vector<Bytes>& args, Bytes& result);
-  Bytes run_chunk(const detail::TaskEntry& entry, const std::vector<Bytes>& columns,
-                  uint32_t items, wire::Header& out);
+  Bytes run_chunk(const detail::TaskEntry& entry, const std::vector<Bytes>& columns, uint32_t items,
+                  uint64_t max_output, wire::Header& out, wire::Output& output);
+  // Adds what item `index` wrote, if anything, to `output`.
+  void collect_output(uint32_t index, uint64_t limit, wire::Output& output);
 
   const std::string host_;
+  OutputCapture* const capture_;
   std::atomic<bool> cancel_flag_{false};  // the running task's
   std::mutex cancel_mutex_;
   Key current_{0, 0};             // the running task; guarded by cancel_mutex_
@@ -107,8 +112,9 @@ class Executor::Core {
   detail::TaskEntry last_entry_;  // task thread only
 };
 
-Executor::Executor(zmq::context_t& context, std::string endpoint, std::string host)
-    : core_(std::make_shared<Core>(std::move(host))) {
+Executor::Executor(zmq::context_t& context, std::string endpoint, std::string host,
+                   OutputCapture* capture)
+    : core_(std::make_shared<Core>(std::move(host), capture)) {
   // Connected before the constructor returns: a PAIR with no peer yet turns
   // away the engine's non-blocking send (EAGAIN), and tasks handed over
   // before the thread got going were lost, the controller waiting on them
@@ -181,6 +187,9 @@ bool Executor::Core::receive(zmq::socket_t& pair, wire::Frames& task) {
 }
 
 void Executor::Core::loop(zmq::socket_t& pair) {
+  // What task libraries printed as they loaded is no task's output.
+  wire::Output before;
+  collect_output(0, 0, before);
   wire::Frames task;
   for (;;) {
     try {
@@ -268,6 +277,7 @@ wire::Frames Executor::Core::execute(const wire::Header& in, wire::Frames& task)
   out.set_items(in.items());
   out.set_started(wire::unix_now());
   Bytes result;
+  wire::Output output;
   const detail::TaskEntry& entry = lookup(in.task());
   if (!entry.function) {
     set_error(out, wire::UNKNOWN_TASK, "herd::UnknownTask",
@@ -293,15 +303,30 @@ wire::Frames Executor::Core::execute(const wire::Header& in, wire::Frames& task)
         out.set_status(failure->status());
         *out.mutable_error() = failure->error();
       }
+      collect_output(0, in.max_output(), output);
     } else {
-      result = run_chunk(entry, args, in.items(), out);
+      result = run_chunk(entry, args, in.items(), in.max_output(), out, output);
     }
   }
   out.set_finished(wire::unix_now());
+  out.set_output(output.items_size() > 0);
   wire::Frames reply;
   reply.push_back(wire::pack(out));
-  if (out.status() == wire::OK && !result.empty()) reply.push_back(wire::to_message(std::move(result)));
+  if (out.status() == wire::OK && !result.empty())
+    reply.push_back(wire::to_message(std::move(result)));
+  if (out.output()) reply.push_back(wire::pack(output));
   return reply;
+}
+
+void Executor::Core::collect_output(uint32_t index, uint64_t limit, wire::Output& output) {
+  if (!capture_ || !capture_->written()) return;
+  std::string out, err;
+  capture_->take(limit, out, err);
+  if (out.empty() && err.empty()) return;
+  auto* item = output.add_items();
+  item->set_index(index);
+  item->set_stdout_text(std::move(out));
+  item->set_stderr_text(std::move(err));
 }
 
 std::optional<wire::ItemFailure> Executor::Core::call(const detail::TaskEntry& entry,
@@ -329,8 +354,11 @@ std::optional<wire::ItemFailure> Executor::Core::call(const detail::TaskEntry& e
 }
 
 // Runs every item of a chunk; one packed result frame, failures in the header.
+// Each item's completion time goes in `out` (item_us), and what it wrote in
+// `output`: per item, a time stamp and a look at the capture's sentinels.
 Bytes Executor::Core::run_chunk(const detail::TaskEntry& entry, const std::vector<Bytes>& columns,
-                          uint32_t items, wire::Header& out) {
+                                uint32_t items, uint64_t max_output, wire::Header& out,
+                                wire::Output& output) {
   // Each item reads a length from every column, so the frames bound a chunk;
   // with no columns nothing would: 2^32 items would spin and pile up failures.
   if (columns.empty()) {
@@ -346,6 +374,7 @@ Bytes Executor::Core::run_chunk(const detail::TaskEntry& entry, const std::vecto
   Writer packed;
   Bytes result;
   out.set_status(wire::OK);
+  ItemClock clock;
   for (uint32_t i = 0; i < items; ++i) {
     std::optional<wire::ItemFailure> failure;
     try {
@@ -357,6 +386,8 @@ Bytes Executor::Core::run_chunk(const detail::TaskEntry& entry, const std::vecto
       return Bytes();
     }
     failure = call(entry, args, result);
+    clock.mark();
+    collect_output(i, max_output, output);
     const size_t mark = packed.begin_item();
     if (failure) {
       failure->set_index(i);
@@ -366,6 +397,8 @@ Bytes Executor::Core::run_chunk(const detail::TaskEntry& entry, const std::vecto
     }
     packed.end_item(mark);
   }
+  const auto deltas = clock.deltas_us();
+  out.mutable_item_us()->Add(deltas.begin(), deltas.end());
   return std::move(packed).finish();
 }
 

@@ -14,10 +14,15 @@
 
 namespace herd::engine {
 
+class OutputCapture;
+
 class Executor {
  public:
   // `endpoint` is an inproc address the caller's PAIR socket has bound.
-  Executor(zmq::context_t& context, std::string endpoint, std::string host);
+  // What tasks write goes back with their results through `capture`, which
+  // must outlive the thread; without one it is left where it goes.
+  Executor(zmq::context_t& context, std::string endpoint, std::string host,
+           OutputCapture* capture = nullptr);
   // Ends the thread if stop() did not: at once if it is idle. A running task
   // cannot be stopped: the thread is then detached; it keeps what it uses
   // alive (the core is shared), drops the task's result and ends after it.

@@ -10,15 +10,15 @@ namespace {
 constexpr size_t kZeroCopyThreshold = 4096;
 }  // namespace
 
-zmq::message_t pack(const Header& header) {
-  zmq::message_t frame(header.ByteSizeLong());
-  header.SerializeWithCachedSizesToArray(frame.data<uint8_t>());
+zmq::message_t pack(const google::protobuf::MessageLite& message) {
+  zmq::message_t frame(message.ByteSizeLong());
+  message.SerializeWithCachedSizesToArray(frame.data<uint8_t>());
   return frame;
 }
 
-bool unpack(const zmq::message_t& frame, Header& header) {
+bool unpack(const zmq::message_t& frame, google::protobuf::MessageLite& message) {
   return frame.size() <= static_cast<size_t>(INT32_MAX) &&
-         header.ParseFromArray(frame.data(), static_cast<int>(frame.size()));
+         message.ParseFromArray(frame.data(), static_cast<int>(frame.size()));
 }
 
 bool receive(zmq::socket_t& socket, Frames& frames) {

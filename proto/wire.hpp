@@ -21,9 +21,10 @@ inline constexpr size_t kDefaultMaxMessageBytes = size_t{1} << 30;
 
 using Frames = std::vector<zmq::message_t>;
 
-zmq::message_t pack(const Header& header);
-// False if the frame is not a valid Header.
-bool unpack(const zmq::message_t& frame, Header& header);
+// A Header, or another message of herd.proto (an Output), as one frame.
+zmq::message_t pack(const google::protobuf::MessageLite& message);
+// False if the frame is not a valid message of that type.
+bool unpack(const zmq::message_t& frame, google::protobuf::MessageLite& message);
 
 // Receives one whole multipart message without blocking; false if none waits.
 bool receive(zmq::socket_t& socket, Frames& frames);

@@ -18,6 +18,8 @@ Report run_payload(const Config& config);
 Report run_queue(const Config& config);
 Report run_engines(const Config& config);
 Report run_curve(const Config& config);
+Report run_mixed(const Config& config);
+Report run_two_clients(const Config& config);
 
 struct Scenario {
   const char* name;
@@ -28,7 +30,8 @@ struct Scenario {
 inline constexpr Scenario kScenarios[] = {
     {"baseline", run_baseline},       {"latency", run_latency}, {"throughput", run_throughput},
     {"map-chunked", run_map_chunked}, {"payload", run_payload}, {"queue", run_queue},
-    {"engines", run_engines},         {"curve", run_curve},
+    {"engines", run_engines},         {"curve", run_curve},     {"mixed", run_mixed},
+    {"two-clients", run_two_clients},
 };
 
 // The payload scenario's batch: 20 tasks of 50 MB each, or 1 MB with --small.

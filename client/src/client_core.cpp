@@ -189,6 +189,7 @@ wire::Header ClientCore::task_header(const std::string& name, const std::string&
   header.set_signature(signature);
   header.set_retries(options.retries);
   header.set_retry_exceptions(options.retry_exceptions);
+  header.set_max_output(options.max_output);
   header.set_timeout_ms(static_cast<uint64_t>(options.timeout.count()));
   header.set_attempt(1);
   for (uint32_t engine : engines) header.add_engines(engine);
@@ -625,10 +626,11 @@ void ClientCore::on_result(const wire::Header& h, wire::Frames& frames) {
   auto origin = [&](size_t item) {
     return RemoteOrigin{task.state->id(item), h.engine_id(), h.host()};
   };
+  ResultState::ItemDetails details = item_details(h, frames);
   if (h.status() != wire::OK) {
     task.state->fail_range(task.first, task.count,
                            error_from(h.status(), h.error(), h.task(), origin(task.first)),
-                           std::move(md));
+                           std::move(md), std::move(details));
     return;
   }
   Bytes payload = frames.size() > 1 ? wire::to_bytes(std::move(frames[1])) : Bytes();
@@ -651,7 +653,29 @@ void ClientCore::on_result(const wire::Header& h, wire::Frames& frames) {
   for (const auto& f : h.failures())
     failures.push_back(
         {f.index(), error_from(f.status(), f.error(), h.task(), origin(task.first + f.index()))});
-  task.state->finish_chunk(task.first, std::move(values), std::move(failures), std::move(md));
+  task.state->finish_chunk(task.first, std::move(values), std::move(failures), std::move(md),
+                           std::move(details));
+}
+
+// Per-item times from the header, and the Output frame, which comes last:
+// taken off `frames`, so that frames[1] is the result, if there is one.
+ResultState::ItemDetails ClientCore::item_details(const wire::Header& h, wire::Frames& frames) {
+  ResultState::ItemDetails details;
+  details.done_us.reserve(static_cast<size_t>(h.item_us_size()));
+  uint64_t at = 0;
+  for (uint64_t us : h.item_us()) details.done_us.push_back(at += us);
+  if (!h.output() || frames.size() < 2) return details;
+  wire::Output output;
+  if (!wire::unpack(frames.back(), output)) {
+    spdlog::warn("herd client: task {}: undecodable output dropped",
+                 wire::task_id(h.client(), h.seq()));
+  } else {
+    for (auto& item : *output.mutable_items())
+      details.output[item.index()] = {std::move(*item.mutable_stdout_text()),
+                                      std::move(*item.mutable_stderr_text())};
+  }
+  frames.pop_back();
+  return details;
 }
 
 // Sizes the job's next chunks from how long this one ran on its engine.

@@ -125,6 +125,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void on_message(wire::Frames& frames);
   void on_result(const wire::Header& header, wire::Frames& frames);
   void adapt_chunk(MapJob& job, const wire::Header& header, size_t count);
+  static ResultState::ItemDetails item_details(const wire::Header& header, wire::Frames& frames);
   void on_status_reply(const wire::Header& header);
   void on_abort(const std::shared_ptr<ResultState>& state);
   void on_timer();

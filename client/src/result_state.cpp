@@ -1,3 +1,5 @@
+#include <tuple>
+
 #include "callback_runner.hpp"
 #include "client_core.hpp"
 #include "herd/async_result.hpp"
@@ -18,13 +20,18 @@ ResultState::ResultState(std::string id, size_t items, std::weak_ptr<ClientCore>
 }
 
 void ResultState::finish_chunk(size_t first, std::vector<Bytes> values,
-                               std::vector<ItemFailure> failures, TaskMetadata metadata) {
+                               std::vector<ItemFailure> failures, TaskMetadata metadata,
+                               ItemDetails details) {
   Callbacks due, continuations;
   {
     std::lock_guard lock(mutex_);
     const auto chunk = static_cast<uint32_t>(chunks_.size());
     metadata.submitted = submitted_;
-    chunks_.push_back(std::move(metadata));
+    chunks_.push_back({std::move(metadata), first, std::move(details.done_us)});
+    for (auto& [index, text] : details.output) {
+      const size_t item = first + index;
+      if (item < states_.size() && !item_done(item)) output_[item] = std::move(text);
+    }
     for (const auto& f : failures) {
       const size_t item = first + f.index;
       if (item >= states_.size() || item_done(item)) continue;
@@ -132,11 +139,11 @@ void ResultState::watch(const std::shared_ptr<CompletionWatcher>& watcher) {
 }
 
 void ResultState::fail_range(size_t first, size_t count, std::exception_ptr error,
-                             TaskMetadata metadata) {
+                             TaskMetadata metadata, ItemDetails details) {
   std::vector<ItemFailure> failures;
   failures.reserve(count);
   for (size_t i = 0; i < count; ++i) failures.push_back({i, error});
-  finish_chunk(first, {}, std::move(failures), std::move(metadata));
+  finish_chunk(first, {}, std::move(failures), std::move(metadata), std::move(details));
 }
 
 void ResultState::fail_unfinished(std::exception_ptr error) {
@@ -220,9 +227,23 @@ size_t ResultState::first_failure() const {
 TaskMetadata ResultState::metadata(size_t item) const {
   std::lock_guard lock(mutex_);
   check_done(item);
-  TaskMetadata md = chunks_.empty() ? TaskMetadata{} : chunks_[chunk_of_[item]];
+  TaskMetadata md;
   md.task_id = id(item);
   md.submitted = submitted_;
+  if (chunks_.empty()) return md;
+  const Chunk& chunk = chunks_[chunk_of_[item]];
+  md = chunk.metadata;
+  md.task_id = id(item);
+  const size_t index = item - chunk.first;
+  if (index < chunk.done_us.size()) {
+    const auto at = [&](size_t i) {
+      return chunk.metadata.started + std::chrono::microseconds(chunk.done_us[i]);
+    };
+    md.started = index == 0 ? chunk.metadata.started : at(index - 1);
+    md.completed = at(index);
+  }
+  if (auto it = output_.find(item); it != output_.end())
+    std::tie(md.stdout_text, md.stderr_text) = it->second;
   return md;
 }
 

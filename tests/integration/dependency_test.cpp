@@ -11,6 +11,7 @@
 
 #include "herd/herd.hpp"
 #include "support/cluster_suite.hpp"
+#include "support/output_tasks.hpp"
 #include "support/test_tasks.hpp"
 
 namespace {
@@ -85,6 +86,11 @@ TEST_F(DependencyTest, AMapItemFeedsATaskFromTheClient) {
   auto c = lb().with({.after = {m}}).apply(add, m[0], b);
   EXPECT_EQ(b.get(kResultWait), 16);
   EXPECT_EQ(c.get(kResultWait), 20);
+}
+
+TEST_F(DependencyTest, AProducersOutputIsNotTakenForItsResult) {
+  auto printed = lb().apply(output_tasks::print_apart, std::string("hello"), std::string("err"));
+  EXPECT_EQ(lb().apply(add, printed, 1).get(kResultWait), 1);
 }
 
 TEST_F(DependencyTest, AStringResultFeedsATaskUntouched) {

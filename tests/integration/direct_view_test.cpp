@@ -199,6 +199,8 @@ TEST(DirectViewLossTest, AKilledTargetFailsItsPartWithEngineLostAndIsNotRunElsew
       },
       10s);
   ASSERT_TRUE(busy) << "the victim never took its part";
+  // Waits behind the running part: fails when its only engine is lost.
+  auto queued = victim_view.apply(test_tasks::add, 1, 2);
   const auto recorded = cluster.recorded_pids();
   ASSERT_NE(std::find(recorded.begin(), recorded.end(), victim.pid), recorded.end());
   ASSERT_EQ(::kill(static_cast<pid_t>(victim.pid), SIGKILL), 0);
@@ -209,6 +211,7 @@ TEST(DirectViewLossTest, AKilledTargetFailsItsPartWithEngineLostAndIsNotRunElsew
   } catch (const herd::EngineLost& e) {
     EXPECT_EQ(e.engine_id(), victim.id);
   }
+  EXPECT_THROW(queued.get(kResultWait), herd::EngineLost);
   // A view made before the loss fails its calls; a new one cannot be made.
   EXPECT_THROW(victim_view.apply(test_tasks::add, 1, 2).get(kResultWait), herd::EngineLost);
   EXPECT_THROW((void)client.direct_view({victim.id}), herd::NoSuchEngine);

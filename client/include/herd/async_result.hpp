@@ -20,12 +20,19 @@
 
 namespace herd {
 
+// Where and when a task (or an item of a map: its own times and output,
+// chunked or not) ran, and what it wrote.
 struct TaskMetadata {
   std::string task_id;
   uint32_t engine_id = 0;
   std::string host;
   uint32_t attempt = 0;
   std::chrono::system_clock::time_point submitted, started, completed;
+  // What the task wrote to stdout and stderr on its engine (printf,
+  // std::cout, std::cerr, child processes), each cut at
+  // TaskOptions::max_output bytes, then a line "[herd: output cut at N
+  // bytes of M]". Empty for a task that printed nothing.
+  std::string stdout_text, stderr_text;
 };
 
 namespace detail {
@@ -60,13 +67,23 @@ class ResultState : public std::enable_shared_from_this<ResultState> {
     size_t index;  // within the chunk
     std::exception_ptr error;
   };
+  // What a chunk says of each item besides its value.
+  struct ItemDetails {
+    // Per item, when it completed: microseconds after the chunk's start; an
+    // item started when the one before it completed. Empty: every item has
+    // the chunk's times.
+    std::vector<uint64_t> done_us;
+    // By index within the chunk, for items that wrote something.
+    std::map<size_t, std::pair<std::string, std::string>> output;  // stdout, stderr
+  };
   // By the client's I/O thread. `values` holds one encoded result per item
   // of the chunk starting at `first` (ignored for failed items). An item
   // finishes once; later completions of it are ignored.
   void finish_chunk(size_t first, std::vector<Bytes> values, std::vector<ItemFailure> failures,
-                    TaskMetadata metadata);
+                    TaskMetadata metadata, ItemDetails details = {});
   // Fails `count` items from `first` that have not finished.
-  void fail_range(size_t first, size_t count, std::exception_ptr error, TaskMetadata metadata);
+  void fail_range(size_t first, size_t count, std::exception_ptr error, TaskMetadata metadata,
+                  ItemDetails details = {});
   void fail_unfinished(std::exception_ptr error);
   // Single-item conveniences.
   void complete(Bytes value, TaskMetadata metadata);
@@ -124,8 +141,14 @@ class ResultState : public std::enable_shared_from_this<ResultState> {
   std::vector<ItemState> states_;
   std::vector<Bytes> values_;
   std::map<size_t, std::exception_ptr> errors_;  // few: only failed items
-  std::vector<uint32_t> chunk_of_;               // item -> index into chunks_
-  std::vector<TaskMetadata> chunks_;
+  struct Chunk {
+    TaskMetadata metadata;
+    size_t first = 0;
+    std::vector<uint64_t> done_us;  // see ItemDetails
+  };
+  std::vector<uint32_t> chunk_of_;  // item -> index into chunks_
+  std::vector<Chunk> chunks_;
+  std::map<size_t, std::pair<std::string, std::string>> output_;  // items that wrote something
   std::vector<size_t> order_;                               // items in the order they finished
   std::multimap<size_t, std::function<void()>> callbacks_;  // by item, or kAllItems
   std::vector<std::weak_ptr<CompletionWatcher>> watchers_;

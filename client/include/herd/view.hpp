@@ -43,6 +43,10 @@ struct TaskOptions {
   // Run on an engine that ran these tasks (waiting for them as `after`
   // does); DependencyError if none of those engines is left.
   std::vector<Dependency> follow{};
+  // Bytes of stdout and of stderr kept per task (per item of a map), sent
+  // back in metadata().stdout_text / stderr_text; more is cut, ending with a
+  // line "[herd: output cut at N bytes of M]". 0: nothing is kept.
+  size_t max_output = size_t{1} << 20;
 };
 
 namespace detail {

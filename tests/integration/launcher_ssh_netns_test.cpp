@@ -1,0 +1,154 @@
+// The ssh launcher across hosts: network namespaces (support/netns.hpp)
+// stand for the machines, and the stand-in for ssh runs the command inside
+// the named host's namespace with a host name of its own (a UTS namespace),
+// as sshd would on that machine. The controller runs in h1; h2's host
+// supervisor runs two engines, which register from "h2"; h2's link goes
+// down (they are lost) and up again: the same engines register again,
+// once each, and nothing new was started; stop leaves nothing on h2.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+
+#include "support/launch_checks.hpp"
+#include "support/netns.hpp"
+#include "support/subprocess.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_cluster.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using herd::test::NetworkNamespaces;
+using herd::test::RunResult;
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+constexpr char kProfile[] = "netssh";
+constexpr auto kLossBound = 15s;
+// TCP retransmits back off while the link is down.
+constexpr auto kRejoinBound = 40s;
+
+class SshNetnsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string& reason = NetworkNamespaces::unavailable_reason();
+    if (!reason.empty()) GTEST_SKIP() << "network namespaces cannot be created here: " << reason;
+    net_ = std::make_unique<NetworkNamespaces>(2);
+    {
+      std::ofstream out(ssh_);
+      out << "#!/bin/sh\nhost=$1; shift\n"
+             "exec ip netns exec \"$host\" unshare --uts sh -c "
+             "'hostname \"$1\" && cd / && exec sh -c \"$2\"' sh \"$host\" \"$*\"\n";
+    }
+    fs::permissions(ssh_, fs::perms::owner_all);
+  }
+
+  void TearDown() override {
+    if (!net_) return;
+    if (HasFailure()) std::cerr << logs();
+    in_h1({"cluster", "stop", "--profile", kProfile});
+  }
+
+  RunResult in_h1(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = net_->exec_prefix(1);
+    argv.push_back(herd::test::herd_binary());
+    argv.insert(argv.end(), args.begin(), args.end());
+    return herd::test::run_command(argv, 60s, {{"HERD_DIR", dir_.path().string()}});
+  }
+
+  std::optional<Json> status() const {
+    const RunResult r = in_h1({"status", "--json", "--timeout", "3", "--profile", kProfile});
+    if (r.exit_code != 0) return std::nullopt;
+    Json j = Json::parse(r.out, nullptr, false);
+    return j.is_discarded() ? std::nullopt : std::optional<Json>(j);
+  }
+
+  template <class Pred>
+  std::optional<Json> wait_for_status(Pred pred, std::chrono::milliseconds bound) const {
+    const auto deadline = Clock::now() + bound;
+    for (;;) {
+      if (auto s = status(); s && pred(*s)) return s;
+      if (Clock::now() >= deadline) return std::nullopt;
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+
+  // pid -> entries of the status not lost.
+  static std::map<int64_t, int> live(const Json& s) {
+    std::map<int64_t, int> out;
+    for (const auto& e : s.at("engines"))
+      if (e.at("state") != "lost") ++out[e.at("pid").get<int64_t>()];
+    return out;
+  }
+
+  std::string logs() const {
+    std::string out;
+    for (const auto& entry : fs::recursive_directory_iterator(dir_.path()))
+      if (entry.path().extension() == ".log")
+        out += "--- " + entry.path().string() + "\n" + herd::test::read_text(entry.path());
+    return out;
+  }
+
+  herd::test::TempDir dir_{"herd-ssh-netns-test"};
+  const fs::path ssh_ = dir_.path() / "ssh";
+  std::unique_ptr<NetworkNamespaces> net_;
+};
+
+TEST_F(SshNetnsTest, EnginesOnAnotherHostOutliveALinkDownAndRegisterOnceAgain) {
+  const std::string h2 = net_->name(2);
+  const RunResult start = in_h1({"cluster",
+                                 "start",
+                                 "--daemonize",
+                                 "--profile",
+                                 kProfile,
+                                 "--ip",
+                                 net_->address(1),
+                                 "--heartbeat-interval",
+                                 "200",
+                                 "--heartbeat-misses",
+                                 "5",
+                                 "--timeout",
+                                 "30",
+                                 "--load",
+                                 herd::test::test_tasks_library(),
+                                 "--launcher",
+                                 "ssh",
+                                 "--hosts",
+                                 h2 + "=2",
+                                 "--ssh-command",
+                                 ssh_.string(),
+                                 "--remote-herd",
+                                 herd::test::herd_binary()});
+  ASSERT_EQ(start.exit_code, 0) << start.describe();
+  const auto up = status();
+  ASSERT_TRUE(up);
+  const auto engines = live(*up);
+  ASSERT_EQ(engines.size(), 2u) << up->dump();
+  for (const auto& e : up->at("engines")) EXPECT_EQ(e.at("host"), h2) << up->dump();
+  const auto remote = herd::test::profile_pids(dir_.path(), std::string(kProfile) + "." + h2);
+  ASSERT_EQ(remote.size(), 3u);  // the host supervisor and its two engines
+
+  net_->set_link(2, false);
+  ASSERT_TRUE(wait_for_status([](const Json& s) { return live(s).empty(); }, kLossBound))
+      << "h2's engines were not declared lost";
+  net_->set_link(2, true);
+  const auto back =
+      wait_for_status([&](const Json& s) { return live(s) == engines; }, kRejoinBound);
+  ASSERT_TRUE(back) << "h2's engines did not register again, once each";
+  EXPECT_EQ(herd::test::wait_until_gone(remote, 0ms).size(), remote.size())
+      << "a process on h2 ended while the link was down";
+
+  const RunResult stop = in_h1({"cluster", "stop", "--profile", kProfile});
+  EXPECT_EQ(stop.exit_code, 0) << stop.describe();
+  EXPECT_TRUE(herd::test::wait_until_gone(remote, 10s).empty()) << "h2 kept a process";
+}
+
+}  // namespace
