@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -14,6 +15,7 @@
 
 #include "controller/authenticator.hpp"
 #include "controller/client_table.hpp"
+#include "controller/dependency_table.hpp"
 #include "controller/engine_registry.hpp"
 #include "controller/key_store.hpp"
 #include "controller/task_table.hpp"
@@ -113,10 +115,21 @@ class Controller::Impl {
   // Ends a client's session: its queued tasks are dropped, its running ones
   // finish without a result.
   void forget_client(uint32_t client, const std::string& why);
-  // Sends a RESULT message (frames[0] is overwritten with the client's
-  // routing id) and keeps it until the client confirms it.
-  void deliver(uint32_t client, wire::Frames& frames);
+  // Sends a RESULT message (`header`, packed in frames[1]; frames[0] is
+  // overwritten with the client's routing id), keeps it until the client
+  // confirms it, and settles the tasks that wait for this one.
+  void deliver(uint32_t client, const wire::Header& header, wire::Frames& frames);
   void deliver(uint32_t client, const wire::Header& header);
+  // A task with prerequisites arrived: it waits, is queued, or fails.
+  void hold(const TaskKey& key, TaskRecord record, const wire::Header& header);
+  // A task ended without a result for its client (the client left).
+  void ended_unseen(const TaskKey& key, const std::string& why);
+  // Carries out what the dependency table decided, and what that decides in turn.
+  void settle(std::vector<Decision> decisions);
+  void settle_one(Decision& decision);
+  // Binds a task to the engines that ran the tasks it follows (and it may
+  // run on), or turns the decision into a failure if none is live.
+  void follow(TaskRecord& record, Decision& decision);
   // Answers every task still open with STOPPED, before the controller exits.
   void stop_tasks();
   void on_status(const std::string& client, const wire::Header& header);
@@ -160,8 +173,10 @@ class Controller::Impl {
   void check_timers(Clock::time_point now);
 
   // Tells the client its task ended without a result.
+  // `error_type` goes to ErrorInfo.type (DEPENDENCY_FAILED: the prerequisite's id).
   void fail_task(TaskRecord& record, const TaskKey& key, wire::Status status,
-                 const std::string& message, const EngineRecord* engine = nullptr);
+                 const std::string& message, const EngineRecord* engine = nullptr,
+                 const std::string& error_type = {});
   bool refuse_hello(zmq::socket_t& socket, const std::string& rid, const wire::Header& header);
   void on_client_hello(const std::string& rid, const wire::Header& header, std::string_view role);
   // `client` (the session of this connection) if it may submit a task that
@@ -185,6 +200,9 @@ class Controller::Impl {
   EngineRegistry registry_;
   ClientTable client_table_;
   TaskTable tasks_;
+  DependencyTable deps_;
+  std::deque<Decision> unsettled_;
+  bool settling_ = false;
   uint64_t tasks_done_ = 0, tasks_failed_ = 0;
   Clock::time_point now_;  // of the loop turn
   Clock::time_point last_timer_check_;
@@ -434,6 +452,7 @@ void Controller::Impl::on_client_hello(const std::string& rid, const wire::Heade
   ClientSession& session = client_table_.at(index);
   session.last_heard = now_;
   session.confirm(header.results_received());
+  deps_.confirmed(index, header.results_received());
   welcome.set_tasks_received(session.tasks_received);
   send_header(clients_, rid, welcome);
   if (welcome.welcome().resumed())
@@ -470,24 +489,32 @@ void Controller::Impl::on_client_heartbeat(const std::string& rid, wire::Header&
   if (client) {
     ClientSession& session = client_table_.at(*client);
     session.confirm(header.results_received());
+    deps_.confirmed(*client, header.results_received());
     header.set_tasks_received(session.tasks_received);
   }
   send_header(clients_, rid, header);
 }
 
 void Controller::Impl::forget_client(uint32_t client, const std::string& why) {
-  std::vector<TaskKey> queued;
-  size_t running = 0;
+  std::vector<TaskKey> queued, abandoned;
   tasks_.for_each([&](const TaskKey& key, TaskRecord& record) {
     if (record.client != client || record.answered) return;
     if (record.engine_id == 0) {
       queued.push_back(key);
     } else {
       record.answered = true;  // it runs on; its result has nobody to go to
-      ++running;
+      abandoned.push_back(key);
     }
   });
-  for (const TaskKey& key : queued) tasks_.erase(key);
+  const size_t running = abandoned.size();
+  for (const TaskKey& key : queued) {
+    deps_.cancel(key);
+    tasks_.erase(key);
+  }
+  // Another client's tasks may wait for these.
+  abandoned.insert(abandoned.end(), queued.begin(), queued.end());
+  for (const TaskKey& key : abandoned) ended_unseen(key, "its client left");
+  deps_.confirmed(client, UINT64_MAX);
   // A client that leaves with nothing open is routine (every herd submit).
   const auto level = queued.empty() && running == 0 ? spdlog::level::debug : spdlog::level::info;
   spdlog::log(level,
@@ -497,23 +524,33 @@ void Controller::Impl::forget_client(uint32_t client, const std::string& why) {
   client_table_.forget(client);
 }
 
-void Controller::Impl::deliver(uint32_t client, wire::Frames& frames) {
+void Controller::Impl::deliver(uint32_t client, const wire::Header& header, wire::Frames& frames) {
   ClientSession& session = client_table_.at(client);
-  if (session.gone) return;
-  wire::Frames kept;
-  kept.reserve(frames.size() - 1);
-  for (size_t i = 1; i < frames.size(); ++i) kept.emplace_back().copy(frames[i]);
-  session.unconfirmed.push_back(std::move(kept));
-  ++session.results_sent;
-  frames[0] = routing_frame(session.routing_id);
-  send_frames(clients_, frames);
+  // Numbered as the client counts results; 0: not kept for dependents to
+  // come, as nobody will name it: the client will never have it, or it is
+  // a chunk of a map (a client names only single tasks, see
+  // client/src/prerequisites.hpp).
+  const uint64_t number = session.gone || header.items() != 0 ? 0 : session.results_sent + 1;
+  std::vector<Decision> decided = deps_.finished(
+      {header.client(), header.seq()}, DependencyTable::outcome_of(header, frames), client, number);
+  if (!session.gone) {
+    wire::Frames kept;
+    kept.reserve(frames.size() - 1);
+    for (size_t i = 1; i < frames.size(); ++i) kept.emplace_back().copy(frames[i]);
+    session.unconfirmed.push_back(std::move(kept));
+    ++session.results_sent;
+    frames[0] = routing_frame(session.routing_id);
+    send_frames(clients_, frames);
+  }
+  // After the send: settling may deliver other results, numbered after this one.
+  settle(std::move(decided));
 }
 
 void Controller::Impl::deliver(uint32_t client, const wire::Header& header) {
   wire::Frames frames;
   frames.emplace_back();
   frames.push_back(wire::pack(header));
-  deliver(client, frames);
+  deliver(client, header, frames);
 }
 
 void Controller::Impl::stop_tasks() {
@@ -573,6 +610,10 @@ void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& heade
   record.header.assign(frames[1].data<char>(), frames[1].size());
   record.args.reserve(frames.size() - 2);
   for (size_t i = 2; i < frames.size(); ++i) record.args.push_back(std::move(frames[i]));
+  if (header.depends_size() > 0) {
+    hold(key, std::move(record), header);
+    return;
+  }
   if (!tasks_.add(key, std::move(record))) {
     spdlog::warn("duplicate submission of task {} ignored", wire::task_id(key.client, key.seq));
     return;
@@ -580,11 +621,104 @@ void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& heade
   tasks_.enqueue(key);
 }
 
+void Controller::Impl::hold(const TaskKey& key, TaskRecord record, const wire::Header& header) {
+  if (tasks_.find(key)) {
+    spdlog::warn("duplicate submission of task {} ignored", wire::task_id(key.client, key.seq));
+    return;
+  }
+  std::vector<Prerequisite> prerequisites;
+  prerequisites.reserve(static_cast<size_t>(header.depends_size()));
+  for (const wire::Dependency& d : header.depends())
+    prerequisites.push_back({{d.client(), d.seq()}, d.arg(), d.follow()});
+  // Decided before the task is known, so a task naming itself is unknown.
+  Decision decision =
+      deps_.add(key, std::move(prerequisites), header.after_failure_ok(), [this](const TaskKey& k) {
+        const TaskRecord* r = tasks_.find(k);
+        return r && !r->answered;
+      });
+  record.held = true;
+  tasks_.add(key, std::move(record));
+  std::vector<Decision> decided;
+  decided.push_back(std::move(decision));
+  settle(std::move(decided));
+}
+
+void Controller::Impl::ended_unseen(const TaskKey& key, const std::string& why) {
+  Outcome outcome;
+  outcome.error = why;
+  settle(deps_.finished(key, std::move(outcome), 0, 0));
+}
+
+void Controller::Impl::settle(std::vector<Decision> decisions) {
+  for (Decision& d : decisions)
+    if (d.kind != Decision::Kind::kWait) unsettled_.push_back(std::move(d));
+  // A failure settles the tasks that wait for it in turn: one loop here,
+  // not a recursion as deep as the chain.
+  if (settling_) return;
+  settling_ = true;
+  while (!unsettled_.empty()) {
+    Decision d = std::move(unsettled_.front());
+    unsettled_.pop_front();
+    try {
+      settle_one(d);
+    } catch (const std::exception& e) {
+      spdlog::warn("could not settle task {}: {}", wire::task_id(d.task.client, d.task.seq),
+                   e.what());
+    }
+  }
+  settling_ = false;
+}
+
+void Controller::Impl::settle_one(Decision& d) {
+  TaskRecord* record = tasks_.find(d.task);
+  if (!record || !record->held || record->answered) return;
+  if (d.kind == Decision::Kind::kReady) {
+    for (auto& [position, value] : d.args) {
+      if (position >= record->args.size()) {
+        d.kind = Decision::Kind::kFail;
+        d.error = "a prerequisite's result names argument " + std::to_string(position) +
+                  " of a task that takes " + std::to_string(record->args.size());
+        break;
+      }
+      record->args[position] = std::move(value);
+    }
+  }
+  if (d.kind == Decision::Kind::kReady && !d.engines.empty()) follow(*record, d);
+  if (d.kind == Decision::Kind::kFail) {
+    const TaskKey& p = d.prerequisite;
+    fail_task(*record, d.task, wire::DEPENDENCY_FAILED, d.error, nullptr,
+              p == TaskKey{} ? std::string() : wire::task_id(p.client, p.seq));
+    tasks_.erase(d.task);
+    return;
+  }
+  record->held = false;
+  tasks_.enqueue(d.task);
+}
+
+void Controller::Impl::follow(TaskRecord& record, Decision& d) {
+  std::sort(d.engines.begin(), d.engines.end());
+  if (!record.engines.empty()) {
+    std::vector<uint32_t> both;
+    std::set_intersection(record.engines.begin(), record.engines.end(), d.engines.begin(),
+                          d.engines.end(), std::back_inserter(both));
+    d.engines.swap(both);
+  }
+  d.kind = Decision::Kind::kFail;
+  if (d.engines.empty())
+    d.error = "none of the engines the task may run on ran the tasks it follows";
+  else if (!registry_.any_live(d.engines))
+    d.error = "the engines of the tasks it follows are gone: " + registry_.why_gone(d.engines);
+  else
+    d.kind = Decision::Kind::kReady;
+  record.engines = d.engines;
+}
+
 void Controller::Impl::on_abort(const wire::Header& header, uint32_t client) {
   const TaskKey key{header.client(), header.seq()};
   TaskRecord* record = tasks_.find(key);
   if (!record || record->answered || record->client != client) return;
   const bool queued = record->engine_id == 0;
+  if (record->held) deps_.cancel(key);
   fail_task(*record, key, wire::ABORTED, "task aborted");
   if (queued) {
     tasks_.erase(key);
@@ -769,7 +903,7 @@ void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
     tasks_failed_ += failed;
     tasks_done_ += record->items - failed;
     // The engine's header and payload go to the client untouched.
-    deliver(record->client, frames);
+    deliver(record->client, header, frames);
   }
   tasks_.erase(key);
 }
@@ -1101,7 +1235,8 @@ void Controller::Impl::check_timers(Clock::time_point now) {
 }
 
 void Controller::Impl::fail_task(TaskRecord& record, const TaskKey& key, wire::Status status,
-                                 const std::string& message, const EngineRecord* engine) {
+                                 const std::string& message, const EngineRecord* engine,
+                                 const std::string& error_type) {
   wire::Header reply;
   reply.set_type(wire::RESULT);
   reply.set_client(key.client);
@@ -1110,6 +1245,7 @@ void Controller::Impl::fail_task(TaskRecord& record, const TaskKey& key, wire::S
   reply.set_status(status);
   reply.set_task(registry_.names().str(record.name));
   reply.mutable_error()->set_message(message);
+  reply.mutable_error()->set_type(error_type);
   if (engine) {
     reply.set_engine_id(engine->id);
     reply.set_host(engine->host);

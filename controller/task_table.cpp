@@ -17,7 +17,8 @@ TaskRecord* TaskTable::find(const TaskKey& key) {
 void TaskTable::erase(const TaskKey& key) {
   auto it = records_.find(key);
   if (it == records_.end()) return;
-  if (it->second.engine_id == 0) --queued_;  // its queue entry turns stale
+  // Its queue entry turns stale (a held task has none).
+  if (it->second.engine_id == 0 && !it->second.held) --queued_;
   records_.erase(it);
 }
 

@@ -39,6 +39,7 @@ struct TaskRecord {
   uint32_t timeout_ms = 0;        // 0: none
   bool answered = false;          // the client already got its outcome (timeout, abort)
   bool started = false;           // its engine said it began running it
+  bool held = false;              // waits for its prerequisites, not in the queue
   uint64_t ticket = 0;            // its current place in the queue (see TaskTable)
   // While running with a timeout: when it runs out. While queued for a
   // retry: when to give up if no engine is left to run it.

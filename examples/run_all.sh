@@ -6,7 +6,7 @@
 #   examples/run_all.sh BUILD
 set -uo pipefail
 
-readonly kPrograms=(who expensive_calculation sqrt variance hates_eights async_handles sweep_progress direct_view)
+readonly kPrograms=(who expensive_calculation sqrt variance hates_eights async_handles sweep_progress direct_view pipeline)
 # Far above any example's run time (the longest takes a few seconds), so only a hang trips it.
 readonly kTimeout=120s
 

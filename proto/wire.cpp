@@ -79,6 +79,17 @@ std::string task_id(uint64_t client, uint64_t seq) {
   return buffer;
 }
 
+bool parse_task_id(const std::string& id, uint64_t& client, uint64_t& seq) {
+  unsigned long long c = 0, q = 0;
+  int end = 0;
+  if (std::sscanf(id.c_str(), "%16llx-%llu%n", &c, &q, &end) != 2 ||
+      static_cast<size_t>(end) != id.size())
+    return false;
+  client = c;
+  seq = q;
+  return true;
+}
+
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }

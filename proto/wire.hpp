@@ -40,6 +40,8 @@ zmq::message_t to_message(Bytes bytes);
 // A header of `type` with the task identity copied from `task`.
 Header reply_to(const Header& task, Type type);
 std::string task_id(uint64_t client, uint64_t seq);
+// The inverse of task_id(); false if `id` is not one (a map item's id, say).
+bool parse_task_id(const std::string& id, uint64_t& client, uint64_t& seq);
 
 double unix_now();
 

@@ -104,7 +104,7 @@ const std::string& Client::url() const { return core_->url(); }
 namespace detail {
 std::shared_ptr<ResultState> submit(const std::shared_ptr<ClientCore>& core,
                                     const std::string& name, const std::string& signature,
-                                    const TaskOptions& options, std::vector<Bytes> args,
+                                    const TaskOptions& options, CallArgs args,
                                     const std::vector<uint32_t>& engines) {
   return core->submit(name, signature, options, std::move(args), engines);
 }

@@ -86,6 +86,8 @@ std::exception_ptr error_from(wire::Status status, const wire::ErrorInfo& e,
       return std::make_exception_ptr(ConnectionError(e.message()));
     case wire::ABORTED:
       return std::make_exception_ptr(TaskAborted(e.message()));
+    case wire::DEPENDENCY_FAILED:
+      return std::make_exception_ptr(DependencyError(e.message(), e.type()));
     default:
       return std::make_exception_ptr(Error(e.message().empty() ? "task failed" : e.message()));
   }
@@ -211,12 +213,16 @@ ClientCore::Work ClientCore::single_task(wire::Header header, uint64_t seq, std:
 
 std::shared_ptr<ResultState> ClientCore::submit(const std::string& name,
                                                 const std::string& signature,
-                                                const TaskOptions& options, std::vector<Bytes> args,
+                                                const TaskOptions& options, CallArgs args,
                                                 const std::vector<uint32_t>& engines) {
+  Prerequisites prerequisites = gather(options, args.data);  // throws at the call
   const uint64_t seq = next_seq_++;
   const auto state = std::make_shared<ResultState>(wire::task_id(client_key_, seq), 1,
                                                    weak_from_this(), callbacks_);
-  post(single_task(task_header(name, signature, options, engines), seq, std::move(args), state, 0));
+  Work work = single_task(task_header(name, signature, options, engines), seq,
+                          std::move(args.frames), state, 0);
+  work.prerequisites = std::move(prerequisites);
+  post(std::move(work));
   return state;
 }
 
@@ -228,11 +234,14 @@ std::shared_ptr<ResultState> ClientCore::submit_each(const std::string& name,
   const uint64_t id_seq = next_seq_++;  // names the whole; each part gets its own seq
   const auto state = std::make_shared<ResultState>(wire::task_id(client_key_, id_seq),
                                                    targets.size(), weak_from_this(), callbacks_);
+  const Prerequisites prerequisites = gather(options);  // throws at the call
   wire::Header header = task_header(name, signature, options, {});
   for (size_t i = 0; i < targets.size(); ++i) {
     header.clear_engines();
     header.add_engines(targets[i]);
-    post(single_task(header, next_seq_++, std::move(args.at(i)), state, i));
+    Work work = single_task(header, next_seq_++, std::move(args.at(i)), state, i);
+    work.prerequisites = prerequisites;
+    post(std::move(work));
   }
   return state;
 }
@@ -242,7 +251,8 @@ std::shared_ptr<ResultState> ClientCore::submit_map(const std::string& name,
                                                     const TaskOptions& options, PackedColumns args,
                                                     const std::vector<uint32_t>& engines) {
   auto job = std::make_shared<MapJob>();
-  const uint64_t id_seq = next_seq_++;  // names the map; each chunk gets its own seq
+  job->prerequisites = gather(options);  // throws at the call
+  const uint64_t id_seq = next_seq_++;   // names the map; each chunk gets its own seq
   job->state = std::make_shared<ResultState>(wire::task_id(client_key_, id_seq), args.items,
                                              weak_from_this(), callbacks_);
   job->header = task_header(name, signature, options, engines);
@@ -372,9 +382,15 @@ bool ClientCore::has_credit(size_t bytes) const {
 // Sends what the byte window allows: single tasks first, then map chunks.
 void ClientCore::pump() {
   if (!welcomed_) return;
+  if (recheck_held_) {
+    recheck_held_ = false;
+    // Tried again first, in their order: they are older than the rest.
+    for (; !held_.empty(); held_.pop_back()) unsent_.push_front(std::move(held_.back()));
+  }
   while (!unsent_.empty() && has_credit(frames_bytes(unsent_.front().frames))) {
-    send_single(unsent_.front());
+    Work work = std::move(unsent_.front());
     unsent_.pop_front();
+    send_single(work);
   }
   // Adaptive chunks need answers to size the next ones, so only a few are
   // out at once; fixed chunks go as fast as the byte window allows.
@@ -387,6 +403,17 @@ void ClientCore::pump() {
       for (const auto& offsets : job->args.offsets)
         bytes += offsets[job->next + count] - offsets[job->next];
       if (!has_credit(bytes)) break;
+      if (!job->prerequisites.list.empty()) {
+        const auto kind = prepare(job->prerequisites, job->header, nullptr, *job->state, job->next,
+                                  job->args.items - job->next);
+        if (kind == Resolution::Kind::kHold) break;
+        if (kind == Resolution::Kind::kFail) {
+          job->next = job->args.items;
+          break;
+        }
+        // Settled here for good: later chunks need no look.
+        if (job->header.depends_size() == 0) job->prerequisites.list.clear();
+      }
       send_chunk(*job, job);
     }
   }
@@ -394,6 +421,21 @@ void ClientCore::pump() {
 }
 
 void ClientCore::send_single(Work& work) {
+  if (!work.prerequisites.list.empty()) {
+    wire::Header header;
+    if (!wire::unpack(work.frames[0], header)) return;
+    switch (prepare(work.prerequisites, header, &work.frames, *work.result, work.item, 1)) {
+      case Resolution::Kind::kHold:
+        held_.push_back(std::move(work));
+        return;
+      case Resolution::Kind::kFail:
+        return;
+      case Resolution::Kind::kSend:
+        work.prerequisites.list.clear();
+        work.frames[0] = wire::pack(header);
+        break;
+    }
+  }
   const size_t bytes = frames_bytes(work.frames);
   if (bytes > max_message_) {
     work.result->fail_range(work.item, 1, too_large(bytes), {});
@@ -404,6 +446,31 @@ void ClientCore::send_single(Work& work) {
   in_flight_.emplace(seq, InFlight{std::move(work.result), nullptr, work.item, 1, bytes});
   bytes_in_flight_ += bytes;
   send_task(work.frames);
+}
+
+Resolution::Kind ClientCore::prepare(const Prerequisites& prerequisites, wire::Header& header,
+                                     wire::Frames* frames, ResultState& state, size_t first,
+                                     size_t count) {
+  Resolution r = resolve(prerequisites, client_key_, [this](const ResultState& s, uint64_t seq) {
+    return in_flight_single(s, seq);
+  });
+  if (r.kind == Resolution::Kind::kSend &&
+      !write_dependencies(r, prerequisites.failure_ok, header)) {
+    r.kind = Resolution::Kind::kFail;
+    r.error = std::make_exception_ptr(
+        DependencyError("none of the engines the task may run on ran the tasks it follows"));
+  }
+  if (r.kind == Resolution::Kind::kFail) state.fail_range(first, count, r.error, {});
+  if (r.kind != Resolution::Kind::kSend) return r.kind;
+  if (frames)
+    for (auto& [position, value] : r.values)
+      (*frames)[1 + position] = wire::to_message(std::move(value));
+  return r.kind;
+}
+
+bool ClientCore::in_flight_single(const ResultState& state, uint64_t seq) const {
+  auto it = in_flight_.find(seq);
+  return it != in_flight_.end() && !it->second.job && it->second.state.get() == &state;
 }
 
 std::exception_ptr ClientCore::too_large(size_t bytes) const {
@@ -545,6 +612,7 @@ void ClientCore::on_result(const wire::Header& h, wire::Frames& frames) {
   if (h.client() != client_key_) return;
   auto it = in_flight_.find(h.seq());
   if (it == in_flight_.end()) return;  // already failed locally
+  recheck_held_ = true;
   InFlight task = std::move(it->second);
   in_flight_.erase(it);
   bytes_in_flight_ -= task.bytes;
@@ -631,11 +699,14 @@ void ClientCore::on_status_reply(const wire::Header& h) {
 
 void ClientCore::on_abort(const std::shared_ptr<ResultState>& state) {
   const auto aborted = std::make_exception_ptr(TaskAborted("task aborted"));
-  std::erase_if(unsent_, [&](Work& w) {
+  auto drop = [&](Work& w) {
     if (w.result != state) return false;
     w.result->fail_range(w.item, 1, aborted, {});
     return true;
-  });
+  };
+  std::erase_if(unsent_, drop);
+  std::erase_if(held_, drop);
+  recheck_held_ = true;  // what waits for the aborted task fails now
   std::erase_if(jobs_, [&](const std::shared_ptr<MapJob>& job) {
     if (job->state != state) return false;
     state->fail_range(job->next, job->args.items - job->next, aborted, {});
@@ -732,13 +803,17 @@ void ClientCore::set_cause(std::string cause) {
 }
 
 bool ClientCore::waiting() const {
-  return !in_flight_.empty() || !status_waiters_.empty() || !unsent_.empty() || !jobs_.empty();
+  return !in_flight_.empty() || !status_waiters_.empty() || !unsent_.empty() || !jobs_.empty() ||
+         !held_.empty();
 }
 
 void ClientCore::on_timer() {
   const auto now = Clock::now();
   if (now - last_beat_ >= kHeartbeat) {
     last_beat_ = now;
+    // A held task may wait for another client's result, which this one
+    // hears nothing of.
+    if (!held_.empty()) recheck_held_ = true;
     if (welcomed_) confirm_results(true);
   }
   if (!ever_welcomed_) {
@@ -800,6 +875,8 @@ void ClientCore::fail_everything(const std::string& why) {
   jobs_.clear();
   for (auto& work : unsent_) fail_work(work, why);
   unsent_.clear();
+  for (auto& work : held_) fail_work(work, why);
+  held_.clear();
   for (auto& [id, promise] : status_waiters_) promise->set_exception(connection_error(why));
   status_waiters_.clear();
   held_controls_.clear();

@@ -17,6 +17,7 @@
 
 #include "callback_runner.hpp"
 #include "herd/client.hpp"
+#include "prerequisites.hpp"
 #include "proto/curve.hpp"
 #include "proto/wire.hpp"
 
@@ -35,7 +36,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
 
   // `engines`: where the tasks may run (empty: any engine).
   std::shared_ptr<ResultState> submit(const std::string& name, const std::string& signature,
-                                      const TaskOptions& options, std::vector<Bytes> args,
+                                      const TaskOptions& options, CallArgs args,
                                       const std::vector<uint32_t>& engines);
   std::shared_ptr<ResultState> submit_map(const std::string& name, const std::string& signature,
                                           const TaskOptions& options, PackedColumns args,
@@ -59,10 +60,11 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
     wire::Header header;  // the chunks' header, but for seq, items and timeout
     std::chrono::milliseconds item_timeout{0};
     PackedColumns args;
-    size_t next = 0;         // first item not sent yet
-    size_t chunk = 1;        // items in the next chunk
-    size_t fixed_chunk = 0;  // the view's chunksize; 0 = adaptive
-    size_t in_flight = 0;    // chunks sent and not answered
+    size_t next = 0;              // first item not sent yet
+    size_t chunk = 1;             // items in the next chunk
+    size_t fixed_chunk = 0;       // the view's chunksize; 0 = adaptive
+    size_t in_flight = 0;         // chunks sent and not answered
+    Prerequisites prerequisites;  // of every chunk
   };
 
   // What an API thread hands the I/O thread: exactly one of these is set.
@@ -74,6 +76,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
     std::shared_ptr<StatusPromise> status;  // a status request (`frames` holds it)
     std::shared_ptr<ResultState> abort;     // an abort of this submission
     uint64_t request = 0;
+    Prerequisites prerequisites;  // single task: settled as it is sent
   };
 
   // A wire task sent and not yet answered.
@@ -98,6 +101,12 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void pump();
   bool has_credit(size_t bytes) const;
   void send_single(Work& work);
+  // Resolves prerequisites into a TASK header (and, for data this client
+  // holds, `frames`); kHold while one must be sent or finish first. A
+  // failed one fails `state` from `first` (count items) and gives kFail.
+  Resolution::Kind prepare(const Prerequisites& prerequisites, wire::Header& header,
+                           wire::Frames* frames, ResultState& state, size_t first, size_t count);
+  bool in_flight_single(const ResultState& state, uint64_t seq) const;
   void send_chunk(MapJob& job, const std::shared_ptr<MapJob>& owner);
   size_t next_chunk_size(const MapJob& job) const;
   // Sends a TASK message and keeps it in the send log until the controller
@@ -153,7 +162,9 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::string cause_;    // why no welcome came yet (empty once welcomed); inbox_mutex_
 
   // I/O thread only.
-  std::deque<Work> unsent_;                           // single tasks waiting for the window
+  std::deque<Work> unsent_;    // single tasks waiting for the window
+  std::deque<Work> held_;      // single tasks waiting for a prerequisite to be sent or finish
+  bool recheck_held_ = false;  // something happened that may release held_ tasks
   std::vector<std::shared_ptr<MapJob>> jobs_;         // maps with items left to send
   std::unordered_map<uint64_t, InFlight> in_flight_;  // by seq
   std::unordered_map<uint64_t, std::shared_ptr<StatusPromise>> status_waiters_;

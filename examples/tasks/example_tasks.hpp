@@ -34,4 +34,12 @@ double damped_energy(double damping);
 // (put there by DirectView::scatter); also stored under key + ".sum".
 double partial_sum(std::string key);
 
+// The pipeline example's stages. load_signal: `samples` values of a noisy
+// sine, the same for the same seed. slice_moments: {count, sum, sum of
+// squares} of part `part` of `parts` of the signal. add_moments: their
+// element-wise sum.
+std::vector<double> load_signal(int64_t seed, int64_t samples);
+std::vector<double> slice_moments(std::vector<double> signal, int64_t part, int64_t parts);
+std::vector<double> add_moments(std::vector<double> a, std::vector<double> b);
+
 }  // namespace examples

@@ -45,6 +45,22 @@ using namespace std::chrono_literals;
   (void)direct;
 }
 
+// Never called: dependencies as SPEC.md writes them, from any result handle,
+// and an AsyncResult<T> where a task takes a T.
+[[maybe_unused]] void dependencies_compile(const herd::LoadBalancedView& lb,
+                                           const herd::AsyncResult<int>& ar1,
+                                           const herd::AsyncResult<int>& ar2,
+                                           const herd::AsyncMapResult<double>& m) {
+  herd::LoadBalancedView views[] = {
+      lb.with({.after = {ar1, ar2}}),
+      lb.with({.follow = {ar1}}),
+      lb.with({.retries = 1, .after = {ar1, m}, .after_failure_ok = true, .follow = {m[0]}}),
+  };
+  (void)views;
+  (void)lb.apply(herd::Task<int(int, int)>{"add"}, ar1, 2);
+  (void)lb.apply(herd::Task<int(int, int)>{"add"}, ar1, ar2);
+}
+
 // Whether `client.load_balanced_view(arg)` compiles for an argument of type A.
 template <class A>
 concept BalancesOver = requires(herd::Client& c, A a) {
@@ -57,6 +73,7 @@ TEST(ViewOverloadsTest, EnginesAreTakenOnlyAsAVectorOfIds) {
   EXPECT_FALSE((BalancesOver<std::vector<int>>)) << "no silent conversion of other vectors";
   EXPECT_FALSE((BalancesOver<uint32_t>));
   EXPECT_NE(&every_overload_compiles, nullptr);
+  EXPECT_NE(&dependencies_compile, nullptr);
 }
 
 }  // namespace

@@ -100,6 +100,16 @@ int fail_first_attempt(int x) {
   return x;
 }
 
+int add_after(int a, int b, double seconds) {
+  sleep_for(seconds);
+  return a + b;
+}
+
+int fail_after(double seconds, std::string msg) {
+  sleep_for(seconds);
+  throw std::runtime_error(msg);
+}
+
 HERD_TASK(add);
 HERD_TASK(echo);
 HERD_TASK(echo_bytes);
@@ -118,5 +128,7 @@ HERD_TASK(scale);
 HERD_TASK(context);
 HERD_TASK(filler);
 HERD_TASK(fail_first_attempt);
+HERD_TASK(add_after);
+HERD_TASK(fail_after);
 
 }  // namespace test_tasks

@@ -59,6 +59,11 @@ std::vector<double> scale(std::vector<double> xs, double factor);
 std::string context();
 // A string of `bytes` bytes: a result as large as a test needs.
 std::string filler(int64_t bytes);
+// a + b after sleeping `seconds`: a producer still running when its
+// dependents are submitted.
+int add_after(int a, int b, double seconds);
+// Throws std::runtime_error(msg) after sleeping `seconds`.
+int fail_after(double seconds, std::string msg);
 
 }  // namespace test_tasks
 

@@ -179,6 +179,14 @@ struct HandleAccess {
   static ResultRef ref(const Handle& handle) {
     return {handle.state_, handle.item_};
   }
+  template <class Handle>
+  static const std::shared_ptr<ResultState>& state(const Handle& handle) {
+    return handle.state_;
+  }
+  template <class Dependency>
+  static const ResultRef& dependency(const Dependency& d) {
+    return d.ref_;
+  }
 };
 
 [[noreturn]] void throw_timeout(const std::string& what);
@@ -321,6 +329,8 @@ class AsyncMapResult {
   }
 
  private:
+  friend struct detail::HandleAccess;
+
   auto collect() const {
     if (state_) {
       const size_t failed = state_->first_failure();

@@ -78,9 +78,19 @@ class TaskAborted : public Error {
   using Error::Error;
 };
 
+// A prerequisite of the task (TaskOptions::after or ::follow, or an
+// AsyncResult passed as an argument) failed, or can never finish: it was
+// aborted, is unknown, or its engine is gone. what() says which task and why.
 class DependencyError : public Error {
  public:
   using Error::Error;
+  DependencyError(const std::string& what, std::string prerequisite)
+      : Error(what), prerequisite_(std::move(prerequisite)) {}
+  // The task id of the prerequisite that stopped this task.
+  const std::string& prerequisite() const { return prerequisite_; }
+
+ private:
+  std::string prerequisite_;
 };
 
 // No connected engine offers the task, or the function was never registered.

@@ -6,6 +6,7 @@
 #include "herd/bytes.hpp"
 #include "herd/client.hpp"
 #include "herd/codec.hpp"
+#include "herd/dependency.hpp"
 #include "herd/direct_view.hpp"
 #include "herd/engine_store.hpp"
 #include "herd/error.hpp"

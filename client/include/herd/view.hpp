@@ -10,9 +10,11 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "herd/async_result.hpp"
+#include "herd/dependency.hpp"
 #include "herd/task.hpp"
 
 namespace herd {
@@ -32,6 +34,15 @@ struct TaskOptions {
   // In a map, a chunk goes again only if every item in it threw, so no item
   // that succeeded runs twice (chunksize = 1 makes each item its own task).
   bool retry_exceptions = false;
+  // Tasks that must finish before this one starts. If one fails, this one
+  // fails with DependencyError naming it, without running. The controller
+  // holds the waiting task, so it is sent at once.
+  std::vector<Dependency> after{};
+  // Run even if an `after` prerequisite failed (an aborted one included).
+  bool after_failure_ok = false;
+  // Run on an engine that ran these tasks (waiting for them as `after`
+  // does); DependencyError if none of those engines is left.
+  std::vector<Dependency> follow{};
   // Bytes of stdout and of stderr kept per task (per item of a map), sent
   // back in metadata().stdout_text / stderr_text; more is cut, ending with a
   // line "[herd: output cut at N bytes of M]". 0: nothing is kept.
@@ -40,11 +51,18 @@ struct TaskOptions {
 
 namespace detail {
 
+// The arguments of one call: one frame per parameter, empty where an
+// AsyncResult stands, whose value the controller puts there.
+struct CallArgs {
+  std::vector<Bytes> frames;
+  std::vector<std::pair<size_t, ResultRef>> data;  // parameter position, producer
+};
+
 // Hands one call to the client's I/O thread. `engines`: where it may run
 // (empty: any engine).
 std::shared_ptr<ResultState> submit(const std::shared_ptr<ClientCore>& core,
                                     const std::string& name, const std::string& signature,
-                                    const TaskOptions& options, std::vector<Bytes> args,
+                                    const TaskOptions& options, CallArgs args,
                                     const std::vector<uint32_t>& engines = {});
 
 // The arguments of a map, one column per task parameter: each item's value,
@@ -106,6 +124,27 @@ Bytes encode_argument(Arg&& arg) {
   }
 }
 
+template <class T>
+struct ResultHandle : std::false_type {};
+template <class R>
+struct ResultHandle<AsyncResult<R>> : std::true_type {
+  using type = R;
+};
+
+// An AsyncResult<T> where the task takes a T is a data dependency.
+template <class P, class Arg>
+void add_argument(CallArgs& call, Arg&& arg) {
+  using Handle = std::decay_t<Arg>;
+  if constexpr (ResultHandle<Handle>::value) {
+    static_assert(std::is_same_v<typename ResultHandle<Handle>::type, std::decay_t<P>>,
+                  "an AsyncResult passed as an argument must hold the parameter's exact type");
+    call.data.emplace_back(call.frames.size(), HandleAccess::ref(arg));
+    call.frames.emplace_back();
+  } else {
+    call.frames.push_back(encode_argument<P>(std::forward<Arg>(arg)));
+  }
+}
+
 template <class First, class... Rest>
 size_t common_size(const First& first, const Rest&... rest) {
   const size_t n = std::size(first);
@@ -119,6 +158,9 @@ size_t common_size(const First& first, const Rest&... rest) {
 class LoadBalancedView {
  public:
   // Runs fn(args…) on some engine. fn must be registered with HERD_TASK.
+  // An argument may be an AsyncResult<T> where fn takes a T: the task then
+  // runs once that result exists, with its value, which goes from engine
+  // to engine through the controller, not through this client.
   template <class R, class... P, class... Args>
   AsyncResult<R> apply(R (*fn)(P...), Args&&... args) const {
     return apply(detail::task_for(fn), std::forward<Args>(args)...);
@@ -127,9 +169,11 @@ class LoadBalancedView {
   template <class R, class... P, class... Args>
   AsyncResult<R> apply(const Task<R(P...)>& task, Args&&... args) const {
     static_assert(sizeof...(P) == sizeof...(Args), "wrong number of arguments for this task");
-    std::vector<Bytes> frames{detail::encode_argument<P>(std::forward<Args>(args))...};
+    detail::CallArgs call;
+    call.frames.reserve(sizeof...(Args));
+    (detail::add_argument<P>(call, std::forward<Args>(args)), ...);
     return AsyncResult<R>(detail::submit(core_, task.name(), task.signature(), options_,
-                                         std::move(frames), engines_));
+                                         std::move(call), engines_));
   }
 
   // fn(seq1[i], seq2[i], …) for every i; results come back in input order.
