@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <random>
@@ -43,6 +44,41 @@ std::string host_name() {
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   return host;
+}
+
+// Ends the process at once, announced, while the task thread may still run
+// a task (a C++ thread cannot be stopped). The task's shell commands go with
+// it. The logs are flushed, not shut down: spdlog::shutdown() would free the
+// loggers under the task thread, which may log (the task itself, or the
+// executor around it) until _Exit.
+[[noreturn]] void exit_with_task_running(int code) {
+  detail::end_process_groups();
+  spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& logger) { logger->flush(); });
+  announce_exit(code);
+  std::_Exit(code);
+}
+
+// A task that calls exit() runs the process's exit handlers on the task
+// thread: the destructors of statics (spdlog's loggers among them) would
+// tear the engine down under its main thread, which goes on using them and
+// may crash, so that its supervisor sees a signal instead of the task's exit
+// code. Registered once the engine's statics exist, this handler runs before
+// their destructors and, off the main thread, ends the process at once with
+// the task's code, flushing stdio as exit() would.
+std::thread::id g_main_thread;
+
+void exit_at_once_off_main(int status, void*) {
+  if (std::this_thread::get_id() == g_main_thread) return;
+  std::fflush(nullptr);
+  std::_Exit(status);
+}
+
+void guard_exits_from_tasks() {
+  static const bool registered = [] {
+    g_main_thread = std::this_thread::get_id();
+    return ::on_exit(exit_at_once_off_main, nullptr) == 0;
+  }();
+  if (!registered) spdlog::warn("cannot guard against tasks that call exit()");
 }
 
 // The engine's main thread: owns the DEALER to the controller, relays tasks
@@ -102,10 +138,7 @@ class Session {
     spdlog::info("engine {} stopping", engine_id_);
     if (!executor_->stop(control_)) {
       spdlog::warn("engine {} leaves a running task behind", engine_id_);
-      detail::end_process_groups();  // its shell commands go with it
-      spdlog::shutdown();
-      announce_exit(exit_code_);
-      std::_Exit(exit_code_);
+      exit_with_task_running(exit_code_);
     }
     return exit_code_;
   }
@@ -223,11 +256,7 @@ class Session {
         // fresh engine, unless this one was retiring anyway.
         spdlog::warn("engine {} recycled by the controller: {}", engine_id_,
                      header.error().message());
-        detail::end_process_groups();  // its shell commands go with it
-        spdlog::shutdown();
-        const int code = retiring_ ? kRetiredExitCode : kRecycledExitCode;
-        announce_exit(code);
-        std::_Exit(code);
+        exit_with_task_running(retiring_ ? kRetiredExitCode : kRecycledExitCode);
       }
       case wire::WELCOME:
         if (!awaiting_welcome_) break;  // the answer to a HELLO said twice
@@ -386,6 +415,7 @@ std::vector<LoadedLibrary> load_task_libraries(const std::vector<std::string>& l
 }
 
 int run_engine(const EngineOptions& options, const std::atomic<bool>& stop) {
+  guard_exits_from_tasks();
   try {
     Session session(options);
     return session.run(stop);

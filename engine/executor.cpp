@@ -178,25 +178,14 @@ void Executor::retire(zmq::socket_t& control) {
 }
 
 bool Executor::Core::receive(zmq::socket_t& pair, wire::Frames& task) {
-  task.clear();
-  zmq::message_t frame;
   try {
-    if (!pair.recv(frame, zmq::recv_flags::none)) return false;
+    return wire::receive(pair, task, zmq::recv_flags::none);
   } catch (const zmq::error_t& e) {
     // A signal (SIGTERM, SIGHUP, a task's timer) may land on this thread
     // while it waits: the exception would end the thread and the process.
     if (e.num() == EINTR) return false;
     throw;
   }
-  bool more = frame.more();
-  task.push_back(std::move(frame));
-  while (more) {  // the rest of a message arrives with its first frame
-    zmq::message_t next;
-    (void)pair.recv(next, zmq::recv_flags::none);
-    more = next.more();
-    task.push_back(std::move(next));
-  }
-  return true;
 }
 
 void Executor::Core::loop(zmq::socket_t& pair) {

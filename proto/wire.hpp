@@ -26,8 +26,11 @@ zmq::message_t pack(const google::protobuf::MessageLite& message);
 // False if the frame is not a valid message of that type.
 bool unpack(const zmq::message_t& frame, google::protobuf::MessageLite& message);
 
-// Receives one whole multipart message without blocking; false if none waits.
-bool receive(zmq::socket_t& socket, Frames& frames);
+// Receives one whole multipart message; false if none waits (or none came
+// within the socket's receive timeout, with `first` = none). Throws
+// zmq::error_t on other errors, EINTR among them.
+bool receive(zmq::socket_t& socket, Frames& frames,
+             zmq::recv_flags first = zmq::recv_flags::dontwait);
 // Sends all frames as one message; false if the socket would block (the
 // frames are then left unsent). Throws zmq::error_t on other errors.
 bool send(zmq::socket_t& socket, Frames& frames);

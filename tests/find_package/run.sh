@@ -3,13 +3,18 @@
 # against it with find_package(herd), and runs it on a cluster started with the
 # installed `herd`. Leaves nothing behind: the cluster is stopped and the
 # temporary folder removed, whatever happens.
-#   run.sh BUILD_DIR OUTSIDE_SOURCE_DIR [CMAKE] [GENERATOR]
+#   run.sh BUILD_DIR OUTSIDE_SOURCE_DIR [CMAKE] [GENERATOR] [SANITIZE]
+# SANITIZE: the -fsanitize= list herd was built with, if any. The outside
+# project is compiled with it too: ThreadSanitizer must see every atomic, and
+# an uninstrumented copy of an inline function (shared_ptr's reference count)
+# in the program would hide them from it.
 set -euo pipefail
 
 build_dir=$1
 source_dir=$2
 cmake=${3:-cmake}
 generator=${4:-Unix Makefiles}
+sanitize=${5:-}
 
 work=$(mktemp -d /tmp/herd-find-package-XXXXXX)
 prefix=$work/prefix
@@ -38,7 +43,8 @@ test -f "$prefix/lib/cmake/herd/herdConfig.cmake"
 
 echo "== configure and build the outside project"
 "$cmake" -S "$source_dir" -B "$work/build" -G "$generator" -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_PREFIX_PATH="$prefix" >"$work/configure.log" || { cat "$work/configure.log"; exit 1; }
+  -DCMAKE_PREFIX_PATH="$prefix" ${sanitize:+-DCMAKE_CXX_FLAGS=-fsanitize=$sanitize} \
+  >"$work/configure.log" || { cat "$work/configure.log"; exit 1; }
 "$cmake" --build "$work/build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 
 echo "== run without a cluster"

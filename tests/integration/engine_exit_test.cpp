@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <ostream>
@@ -120,6 +121,26 @@ INSTANTIATE_TEST_SUITE_P(Exits, EngineExitTest,
                                            Ending{"exit", 3}, Ending{"exit", 4},
                                            Ending{"_exit", 0}, Ending{"quick_exit", 0}),
                          name_of);
+
+// A task's exit() used to run the engine's exit handlers on the task
+// thread: the destructors of its statics (spdlog's loggers among them) ran
+// while the main thread went on using them (a race deploy/sanitize.sh
+// thread reported, and a possible crash instead of the task's exit code).
+// The engine now ends at once with the task's code, its statics untouched.
+TEST(EngineExitStaticsTest, ATaskThatCallsExitLeavesTheEnginesStaticsAlone) {
+  TestCluster cluster(1);
+  auto& client = cluster.client();
+  client.wait_for_engines(1, 30s);
+  herd::test::TempDir scratch("herd-engine-exit-test");
+  const auto trace = scratch.path() / "statics-destroyed";
+  const std::string marker = (scratch.path() / "exited").string();
+  auto r =
+      client.load_balanced_view().apply(test_tasks::exit_tracing_statics, trace.string(), marker);
+  EXPECT_THROW(r.get(kResultWait), herd::EngineLost);
+  // EngineLost comes once the supervisor reaped the engine: any destructor
+  // has run by now.
+  EXPECT_FALSE(std::filesystem::exists(trace)) << "exit() destroyed the engine's statics";
+}
 
 // The report: "with retries one such task took down three engines and then
 // waited in the queue forever". Each attempt now crashes an engine that is

@@ -71,6 +71,22 @@ int end_engine(std::string path, std::string how, int code) {
   std::exit(code);
 }
 
+namespace {
+// Writes its file, if it has one, when statics are destroyed.
+struct DestructionTrace {
+  std::string path;
+  ~DestructionTrace() {
+    if (!path.empty()) std::ofstream(path) << "destroyed\n";
+  }
+};
+DestructionTrace g_destruction_trace;
+}  // namespace
+
+int exit_tracing_statics(std::string trace, std::string exit_marker) {
+  g_destruction_trace.path = std::move(trace);
+  return end_engine(std::move(exit_marker), "exit", 0);
+}
+
 int fail_at(int n, int bad) {
   if (n == bad) throw std::invalid_argument("odd one out");
   return n;
@@ -122,6 +138,7 @@ HERD_TASK(tag_with_pid);
 HERD_TASK(announce_then_sleep);
 HERD_TASK(crash_engine);
 HERD_TASK(end_engine);
+HERD_TASK(exit_tracing_statics);
 HERD_TASK(fail_at);
 HERD_TASK(shift);
 HERD_TASK(scale);

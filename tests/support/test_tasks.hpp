@@ -48,6 +48,11 @@ int crash_engine(std::string path);
 // engine as `how` says, with `code`: "exit", "_exit" or "quick_exit". A test
 // learns from the file when the engine went.
 int end_engine(std::string path, std::string how, int code);
+// Has a static object of this library write the file `trace` when it is
+// destroyed, then ends its engine like end_engine(exit_marker, "exit", 0).
+// A test learns from `trace` whether the task's exit() destroyed the
+// engine's statics.
+int exit_tracing_statics(std::string trace, std::string exit_marker);
 // n, except that it throws std::invalid_argument("odd one out") when n == bad.
 int fail_at(int n, int bad);
 // Throws on the task's first attempt only; returns x on later ones.
