@@ -18,6 +18,7 @@
 
 #include "support/launch_checks.hpp"
 #include "support/netns.hpp"
+#include "support/status_json.hpp"
 #include "support/subprocess.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_cluster.hpp"
@@ -73,21 +74,10 @@ class SshNetnsTest : public ::testing::Test {
 
   template <class Pred>
   std::optional<Json> wait_for_status(Pred pred, std::chrono::milliseconds bound) const {
-    const auto deadline = Clock::now() + bound;
-    for (;;) {
-      if (auto s = status(); s && pred(*s)) return s;
-      if (Clock::now() >= deadline) return std::nullopt;
-      std::this_thread::sleep_for(100ms);
-    }
+    return herd::test::poll_status([this] { return status(); }, pred, bound, 100ms);
   }
 
-  // pid -> entries of the status not lost.
-  static std::map<int64_t, int> live(const Json& s) {
-    std::map<int64_t, int> out;
-    for (const auto& e : s.at("engines"))
-      if (e.at("state") != "lost") ++out[e.at("pid").get<int64_t>()];
-    return out;
-  }
+  static std::map<int64_t, int> live(const Json& s) { return herd::test::live_engine_counts(s); }
 
   std::string logs() const {
     std::string out;

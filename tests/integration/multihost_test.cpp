@@ -24,6 +24,7 @@
 
 #include "support/child_process.hpp"
 #include "support/netns.hpp"
+#include "support/status_json.hpp"
 #include "support/subprocess.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_cluster.hpp"
@@ -178,20 +179,11 @@ class MultiHostTest : public ::testing::Test {
 
   template <class Pred>
   std::optional<Json> wait_for_status(Pred pred, std::chrono::milliseconds bound) const {
-    const auto deadline = Clock::now() + bound;
-    for (;;) {
-      if (auto s = status(); s && pred(*s)) return s;
-      if (Clock::now() >= deadline) return std::nullopt;
-      std::this_thread::sleep_for(50ms);
-    }
+    return herd::test::poll_status([this] { return status(); }, pred, bound, 50ms);
   }
 
-  // pid -> how many entries of status show it in a state other than lost.
   static std::map<int64_t, int> live_count(const Json& s) {
-    std::map<int64_t, int> out;
-    for (const auto& e : s.at("engines"))
-      if (e.at("state") != "lost") ++out[e.at("pid").get<int64_t>()];
-    return out;
+    return herd::test::live_engine_counts(s);
   }
   static std::set<int64_t> live_pids(const Json& s) {
     std::set<int64_t> out;
