@@ -34,7 +34,8 @@ void add_controller_options(CommandLine& cl) {
       "engine-port", po::value<long>()->default_value(defaults.engine_port)->value_name("N"),
       "port for engines (0: the profile's previous port, else any free one)")(
       "hwm", po::value<long>()->default_value(defaults.engine_hwm)->value_name("N"),
-      "tasks outstanding per engine at most")(
+      "hard cap on the tasks an engine holds; below it each engine gets about 5 ms of "
+      "expected work ahead, learnt per task name (1: no prefetching, as ipyparallel)")(
       "heartbeat-interval",
       po::value<long>()->default_value(defaults.heartbeat_interval.count())->value_name("MS"),
       "milliseconds between heartbeats")(

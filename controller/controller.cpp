@@ -18,6 +18,7 @@
 #include "controller/dependency_table.hpp"
 #include "controller/engine_registry.hpp"
 #include "controller/key_store.hpp"
+#include "controller/prefetch.hpp"
 #include "controller/task_table.hpp"
 #include "herd/profile.hpp"
 #include "proto/wire.hpp"
@@ -148,12 +149,23 @@ class Controller::Impl {
   // Takes no new tasks from now on; told to leave once its running task is done.
   void retire(EngineRecord& engine, const std::string& why);
   void on_retired(EngineRecord& engine, const wire::Header& header);
+  void on_recalled(EngineRecord& engine, const wire::Header& header);
+  // Queues again, at the front and in order, the tasks `refs` the engine
+  // says it never began; returns how many.
+  size_t take_back(EngineRecord& engine,
+                   const google::protobuf::RepeatedPtrField<wire::TaskRef>& refs);
   void warn_of_mixed_builds(const EngineRecord& engine);
   // Whether a task no live engine offers should wait for engines being started.
   bool holding_unknown_tasks(const std::string& name);
 
   void dispatch();
+  void place_queued();
+  // An idle engine while another holds tasks it has not begun: ask that one
+  // to give them back, so they run now instead of behind its long task.
+  void steal_for_idle();
   bool send_task(EngineRecord& engine, const TaskKey& key, TaskRecord& record);
+  // The task has left the engine (answered, given back): its expected work goes.
+  static void release(EngineRecord& engine, TaskRecord* record);
   void engine_lost(EngineRecord& engine, const std::string& reason);
   // Fails the task: none of the engines it may run on is live.
   void fail_targets_gone(TaskRecord& record, const TaskKey& key);
@@ -198,6 +210,8 @@ class Controller::Impl {
   zmq::socket_t clients_, engines_;
   std::vector<zmq::pollitem_t> poll_items_;
   EngineRegistry registry_;
+  const Admission admission_;
+  TaskDurations durations_;
   ClientTable client_table_;
   TaskTable tasks_;
   DependencyTable deps_;
@@ -215,7 +229,8 @@ class Controller::Impl {
 Controller::Impl::Impl(ControllerOptions options)
     : options_(std::move(options)),
       profile_(options_.profile),
-      registry_(options_.lost_engines_listed) {
+      registry_(options_.lost_engines_listed),
+      admission_(options_.engine_hwm, static_cast<uint64_t>(options_.prefetch.count())) {
   profile_.create_dirs();
   if (options_.insecure) {
     spdlog::warn(
@@ -817,6 +832,9 @@ void Controller::Impl::on_engine_message(wire::Frames& frames) {
     case wire::RETIRED:
       on_retired(*engine, header);
       break;
+    case wire::RECALLED:
+      on_recalled(*engine, header);
+      break;
     default:
       spdlog::warn("unexpected message type {} from engine {}", static_cast<int>(header.type()),
                    engine->id);
@@ -856,9 +874,12 @@ void Controller::Impl::adopt_held_tasks(EngineRecord& engine, const wire::Header
     if (std::find(engine.assigned.begin(), engine.assigned.end(), key) != engine.assigned.end())
       continue;
     engine.assigned.push_back(key);
+    // Of unknown length here: it fills the engine until it is answered.
+    engine.expected_us += admission_.target_us;
     TaskRecord* record = tasks_.find(key);
     if (record && record->engine_id == 0) {
       record->engine_id = engine.id;
+      record->cost_us = static_cast<uint32_t>(admission_.target_us);
       tasks_.mark_dispatched();
     }
   }
@@ -889,9 +910,13 @@ void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
     return;
   }
   engine.assigned.erase(it);
+  engine.gave_back = false;
   TaskRecord* record = tasks_.find(key);
+  release(engine, record);
   if (!record) return;
   engine.tasks_done += record->items;
+  if (header.finished() > header.started() && header.started() > 0)
+    durations_.learn(record->name, record->items, header.finished() - header.started());
   if (!record->answered && threw_throughout(*record, header) && retry(*record, key)) {
     spdlog::debug("task {} threw on attempt {}; trying again", wire::task_id(key.client, key.seq),
                   record->attempt - 1);
@@ -973,15 +998,37 @@ void Controller::Impl::retire(EngineRecord& engine, const std::string& why) {
 }
 
 void Controller::Impl::on_retired(EngineRecord& engine, const wire::Header& header) {
+  const size_t returned = take_back(engine, header.tasks());
+  if (!engine.assigned.empty()) {
+    // Results it should have sent first: treat what is left as lost.
+    engine_lost(engine, "retired with tasks unanswered");
+    return;
+  }
+  spdlog::info("engine {} (host {} pid {}) retired; {} tasks it had not begun queued again",
+               engine.id, engine.host, engine.pid, returned);
+  registry_.mark_lost(engine, "retired");
+}
+
+void Controller::Impl::on_recalled(EngineRecord& engine, const wire::Header& header) {
+  engine.recall_open = false;
+  // Stuck on a long task, most likely: it gets nothing ahead until it answers.
+  engine.gave_back = true;
+  const size_t returned = take_back(engine, header.tasks());
+  spdlog::debug("engine {} gave back {} tasks it had not begun", engine.id, returned);
+}
+
+size_t Controller::Impl::take_back(EngineRecord& engine,
+                                   const google::protobuf::RepeatedPtrField<wire::TaskRef>& refs) {
   // The engine never began these: they wait for another engine without
   // using an attempt, at the queue's front and in their order.
   std::vector<TaskKey> returned;
-  for (const auto& ref : header.tasks()) {
+  for (const auto& ref : refs) {
     const TaskKey key{ref.client(), ref.seq()};
     auto it = std::find(engine.assigned.begin(), engine.assigned.end(), key);
     if (it == engine.assigned.end()) continue;
     engine.assigned.erase(it);
     TaskRecord* record = tasks_.find(key);
+    release(engine, record);
     // One it held from before it registered again may be another engine's now.
     if (!record || record->engine_id != engine.id) continue;
     if (record->answered) {
@@ -993,14 +1040,7 @@ void Controller::Impl::on_retired(EngineRecord& engine, const wire::Header& head
     returned.push_back(key);
   }
   for (auto it = returned.rbegin(); it != returned.rend(); ++it) tasks_.enqueue_front(*it);
-  if (!engine.assigned.empty()) {
-    // Results it should have sent first: treat what is left as lost.
-    engine_lost(engine, "retired with tasks unanswered");
-    return;
-  }
-  spdlog::info("engine {} (host {} pid {}) retired; {} tasks it had not begun queued again",
-               engine.id, engine.host, engine.pid, returned.size());
-  registry_.mark_lost(engine, "retired");
+  return returned.size();
 }
 
 void Controller::Impl::warn_of_mixed_builds(const EngineRecord& engine) {
@@ -1038,20 +1078,24 @@ bool Controller::Impl::holding_unknown_tasks(const std::string& name) {
 
 // ---- scheduling ------------------------------------------------------------
 
-// Hands queued tasks to engines with free slots: clients in turn, each
-// client's oldest first. A task no free engine offers waits without holding
-// up later tasks that others can run.
+// Hands queued tasks to engines that admit more (see prefetch.hpp): clients
+// in turn, each client's oldest first. A task no free engine offers waits
+// without holding up later tasks that others can run.
 void Controller::Impl::dispatch() {
-  if (tasks_.queue_depth() == 0) return;
-  size_t free_slots = registry_.free_slots(options_.engine_hwm);
+  if (tasks_.queue_depth() > 0) place_queued();
+  if (tasks_.queue_depth() == 0) steal_for_idle();
+}
+
+void Controller::Impl::place_queued() {
+  size_t admitting = registry_.admitting(admission_);
   tasks_.scan_queue(kDispatchLookahead, [&](const TaskKey& key, TaskRecord& record) {
-    if (free_slots == 0) return ScanStep::kStop;
-    const Choice choice = registry_.choose(record.name, record.engines, options_.engine_hwm);
+    if (admitting == 0) return ScanStep::kStop;
+    const Choice choice = registry_.choose(record.name, record.engines, admission_);
     switch (choice.placement) {
       case Placement::kPlaced:
         if (!send_task(*choice.engine, key, record)) return ScanStep::kStop;
         tasks_.mark_dispatched();
-        --free_slots;
+        if (!admission_.admits(*choice.engine)) --admitting;
         break;
       case Placement::kWait:
         break;
@@ -1075,6 +1119,29 @@ void Controller::Impl::dispatch() {
     }
     return ScanStep::kNext;
   });
+}
+
+void Controller::Impl::steal_for_idle() {
+  std::vector<const EngineRecord*> idle;
+  for (const EngineRecord* e : registry_.live_engines())
+    if (!e->retiring && e->outstanding() == 0) idle.push_back(e);
+  if (idle.empty()) return;
+  // Worth asking only if an idle engine could run the newest task it holds
+  // (the first it would give back).
+  const auto useful = [&](const EngineRecord& victim) {
+    const TaskRecord* newest = tasks_.find(victim.assigned.back());
+    return newest && std::any_of(idle.begin(), idle.end(), [&](const EngineRecord* e) {
+             return newest->name < e->offered.size() && e->offered[newest->name] &&
+                    (newest->engines.empty() ||
+                     std::binary_search(newest->engines.begin(), newest->engines.end(), e->id));
+           });
+  };
+  EngineRecord* victim = recall_victim(registry_.live_engines(), wire::kExecutorDepth, useful);
+  if (!victim) return;
+  victim->recall_open = true;
+  wire::Header recall;
+  recall.set_type(wire::RECALL);
+  send_header(engines_, victim->routing_id, recall);
 }
 
 void Controller::Impl::fail_targets_gone(TaskRecord& record, const TaskKey& key) {
@@ -1113,8 +1180,18 @@ bool Controller::Impl::send_task(EngineRecord& engine, const TaskKey& key, TaskR
   record.engine_id = engine.id;
   record.started = false;
   record.deadline = {};  // a timeout runs from the engine's STARTED note
+  // A name not seen finishing yet fills the engine: one in flight until it is known.
+  record.cost_us = static_cast<uint32_t>(std::min<uint64_t>(
+      durations_.expected_us(record.name, record.items, admission_.target_us), UINT32_MAX));
+  engine.expected_us += record.cost_us;
   engine.assigned.push_back(key);
   return true;
+}
+
+void Controller::Impl::release(EngineRecord& engine, TaskRecord* record) {
+  const uint64_t cost = record ? record->cost_us : 0;
+  engine.expected_us =
+      engine.assigned.empty() ? 0 : engine.expected_us - std::min(cost, engine.expected_us);
 }
 
 void Controller::Impl::engine_lost(EngineRecord& engine, const std::string& reason) {

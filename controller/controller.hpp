@@ -21,8 +21,11 @@ struct ControllerOptions {
   // 0: reuse the ports in the profile's connection files if there are any, else ephemeral.
   uint16_t client_port = 0;
   uint16_t engine_port = 0;
-  // Tasks outstanding per engine at most (1: an engine never holds a queue).
-  unsigned engine_hwm = 1;
+  // Tasks outstanding per engine at most, a hard cap on prefetching (1: an
+  // engine never holds a queue, as with ipyparallel's default).
+  unsigned engine_hwm = 64;
+  // How much expected work each engine is given ahead (see prefetch.hpp).
+  std::chrono::microseconds prefetch{5000};
   std::chrono::milliseconds heartbeat_interval{1000};
   unsigned heartbeat_misses = 3;  // an engine silent this many intervals is lost
   // A message larger than this (one frame, or all of a peer's frames in

@@ -82,6 +82,8 @@ void EngineRegistry::mark_lost(EngineRecord& engine, std::string reason) {
   engine.lost = true;
   engine.lost_reason = std::move(reason);
   engine.assigned.clear();
+  engine.expected_us = 0;
+  engine.recall_open = engine.gave_back = false;
   by_routing_id_.erase(engine.routing_id);
   std::erase(live_, &engine);
   count_offers(engine, -1);
@@ -106,23 +108,23 @@ Offer EngineRegistry::check(const std::string& name, const std::string& signatur
 }
 
 bool EngineRegistry::better(const EngineRecord& e, const EngineRecord* best, uint32_t name,
-                            unsigned hwm) {
-  if (e.retiring || e.outstanding() >= hwm || name >= e.offered.size() || !e.offered[name])
-    return false;
+                            const Admission& admission) {
+  if (name >= e.offered.size() || !e.offered[name] || !admission.admits(e)) return false;
   return !best || e.outstanding() < best->outstanding() ||
          (e.outstanding() == best->outstanding() && e.tasks_done < best->tasks_done);
 }
 
-EngineRecord* EngineRegistry::least_loaded(uint32_t name, unsigned hwm) {
+EngineRecord* EngineRegistry::least_loaded(uint32_t name, const Admission& admission) {
   EngineRecord* best = nullptr;
   for (EngineRecord* e : live_)
-    if (better(*e, best, name, hwm)) best = e;
+    if (better(*e, best, name, admission)) best = e;
   return best;
 }
 
-Choice EngineRegistry::choose(uint32_t name, const std::vector<uint32_t>& targets, unsigned hwm) {
+Choice EngineRegistry::choose(uint32_t name, const std::vector<uint32_t>& targets,
+                              const Admission& admission) {
   if (targets.empty()) {
-    if (EngineRecord* e = least_loaded(name, hwm)) return {Placement::kPlaced, e};
+    if (EngineRecord* e = least_loaded(name, admission)) return {Placement::kPlaced, e};
     std::string expected;
     const bool offered = check(names_.str(name), "", expected) != Offer::kUnknown;
     return {offered ? Placement::kWait : Placement::kNotOffered, nullptr};
@@ -133,9 +135,9 @@ Choice EngineRegistry::choose(uint32_t name, const std::vector<uint32_t>& target
     EngineRecord* e = find(id);
     if (!e || e->lost) continue;
     live = true;
-    free = free || e->outstanding() < hwm;
+    free = free || admission.admits(*e);
     offered = offered || (name < e->offered.size() && e->offered[name]);
-    if (better(*e, best, name, hwm)) best = e;
+    if (better(*e, best, name, admission)) best = e;
   }
   if (best) return {Placement::kPlaced, best};
   if (!live) return {Placement::kTargetsGone, nullptr};
@@ -165,11 +167,9 @@ std::string EngineRegistry::why_gone(const std::vector<uint32_t>& targets) {
   return out;
 }
 
-size_t EngineRegistry::free_slots(unsigned hwm) const {
-  size_t free = 0;
-  for (const EngineRecord* e : live_)
-    if (!e->retiring) free += hwm > e->outstanding() ? hwm - e->outstanding() : 0;
-  return free;
+size_t EngineRegistry::admitting(const Admission& admission) const {
+  return static_cast<size_t>(std::count_if(
+      live_.begin(), live_.end(), [&](const EngineRecord* e) { return admission.admits(*e); }));
 }
 
 std::vector<EngineRecord*> EngineRegistry::least_busy(size_t count) const {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "controller/interner.hpp"
+#include "controller/prefetch.hpp"
 #include "controller/task_key.hpp"
 #include "herd.pb.h"
 
@@ -32,7 +33,12 @@ struct EngineRecord {
   std::string lost_reason;
   uint64_t tasks_done = 0;
   Clock::time_point last_seen;
-  std::vector<TaskKey> assigned;                        // sent to it and not yet answered
+  std::vector<TaskKey> assigned;  // sent to it and not yet answered
+  uint64_t expected_us = 0;       // the expected work of `assigned` (see prefetch.hpp)
+  bool recall_open = false;       // asked to give back tasks it has not begun; no answer yet
+  // It gave tasks back (it is stuck on a long one): nothing more ahead, and
+  // no further recall, until its next result.
+  bool gave_back = false;
   std::unordered_map<std::string, std::string> offers;  // task name -> signature
   std::vector<bool> offered;                            // by interned task name, for quick checks
   std::vector<wire::TaskLibrary> libraries;             // as its HELLO reported them
@@ -95,18 +101,19 @@ class EngineRegistry {
   // For a task of `name` and `signature`: can any live engine run it? On
   // kMismatch, `expected` receives the signature the engines offer.
   Offer check(const std::string& name, const std::string& signature, std::string& expected) const;
-  // The live engine with the fewest outstanding tasks (below `hwm`) that
-  // offers `name`; ties go to the one that has done least. Null if none.
-  EngineRecord* least_loaded(uint32_t name, unsigned hwm);
-  EngineRecord* least_loaded(const std::string& name, unsigned hwm) {
-    return least_loaded(names_.intern(name), hwm);
+  // The live engine with the fewest outstanding tasks that `admission`
+  // admits and offers `name`; ties go to the one that has done least. Null
+  // if none.
+  EngineRecord* least_loaded(uint32_t name, const Admission& admission);
+  EngineRecord* least_loaded(const std::string& name, const Admission& admission) {
+    return least_loaded(names_.intern(name), admission);
   }
   // Where a task of `name` that may run on `targets` (sorted; empty: any
-  // engine) goes: the least loaded of those engines below `hwm` that offer
-  // it, or why none does. Without targets, kNotOffered means live engines
-  // exist and none offers the name; kTargetsFull and kTargetsGone do not
-  // occur.
-  Choice choose(uint32_t name, const std::vector<uint32_t>& targets, unsigned hwm);
+  // engine) goes: the least loaded of those engines `admission` admits that
+  // offer it, or why none does. Without targets, kNotOffered means live
+  // engines exist and none offers the name; kTargetsFull and kTargetsGone
+  // do not occur.
+  Choice choose(uint32_t name, const std::vector<uint32_t>& targets, const Admission& admission);
   // Whether any of `targets` is a live engine.
   bool any_live(const std::vector<uint32_t>& targets);
   // Why none of `targets` can take tasks, for a user: "engine 3 was lost
@@ -114,8 +121,8 @@ class EngineRegistry {
   std::string why_gone(const std::vector<uint32_t>& targets);
   // Task names as small ids; shared with the controller's task records.
   Interner& names() { return names_; }
-  // Tasks the live engines can still take before reaching `hwm` each.
-  size_t free_slots(unsigned hwm) const;
+  // Live engines that `admission` admits now.
+  size_t admitting(const Admission& admission) const;
   // Live engines not heard from since `cutoff`.
   std::vector<uint32_t> silent_since(Clock::time_point cutoff) const;
 
@@ -140,7 +147,8 @@ class EngineRegistry {
 
   void make_live(EngineRecord& e);
   // Whether `e` would take a task of `name` now, and is a better pick than `best`.
-  static bool better(const EngineRecord& e, const EngineRecord* best, uint32_t name, unsigned hwm);
+  static bool better(const EngineRecord& e, const EngineRecord* best, uint32_t name,
+                     const Admission& admission);
   // Adds `delta` (1 or -1) to the counts of what the engine offers.
   void count_offers(const EngineRecord& e, int delta);
 };

@@ -41,6 +41,7 @@ struct TaskRecord {
   bool started = false;           // its engine said it began running it
   bool held = false;              // waits for its prerequisites, not in the queue
   uint64_t ticket = 0;            // its current place in the queue (see TaskTable)
+  uint32_t cost_us = 0;           // while on an engine: its expected work (see prefetch.hpp)
   // While running with a timeout: when it runs out. While queued for a
   // retry: when to give up if no engine is left to run it.
   std::chrono::steady_clock::time_point deadline;

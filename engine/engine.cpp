@@ -155,6 +155,7 @@ class Session {
       return;
     }
     if (parse_returned_note(frames, client, seq)) {
+      --in_executor_;
       std::erase(held_, std::pair<uint64_t, uint64_t>{client, seq});  // no longer ours
       auto* ref = returned_.add_tasks();
       ref->set_client(client);
@@ -168,8 +169,30 @@ class Session {
     flush_started();  // a task's STARTED note always goes before its result
     // The executor answers every task, one at a time, in the order given.
     if (!held_.empty()) held_.pop_front();
+    --in_executor_;
     refuse_if_too_large(frames);
     wire::send(socket_, frames);
+    feed_executor();
+  }
+
+  void feed_executor() {
+    while (in_executor_ < wire::kExecutorDepth && !pending_.empty()) {
+      wire::send(control_, pending_.front());  // the executor parses it again; headers are small
+      pending_.pop_front();
+      ++in_executor_;
+    }
+  }
+
+  // Hands back, in `into`, the tasks not yet given to the executor: they
+  // never began here. They are the newest of held_.
+  void give_back_pending(wire::Header& into) {
+    for (size_t i = held_.size() - pending_.size(); i < held_.size(); ++i) {
+      auto* ref = into.add_tasks();
+      ref->set_client(held_[i].first);
+      ref->set_seq(held_[i].second);
+    }
+    held_.resize(held_.size() - pending_.size());
+    pending_.clear();
   }
 
   // A result the controller would not take (it would drop our connection
@@ -238,8 +261,20 @@ class Session {
     switch (header.type()) {
       case wire::TASK:
         held_.push_back({header.client(), header.seq()});
-        wire::send(control_, frames);  // the executor parses it again; headers are small
+        pending_.push_back(std::move(frames));
+        feed_executor();
         break;
+      case wire::RECALL: {
+        // Another engine fell idle while we hold tasks behind a long one.
+        wire::Header reply;
+        reply.set_type(wire::RECALLED);
+        give_back_pending(reply);
+        flush_started();
+        wire::Frames out;
+        out.push_back(wire::pack(reply));
+        wire::send(socket_, out);
+        break;
+      }
       case wire::CANCEL:
         executor_->cancel(header.client(), header.seq());
         break;
@@ -248,6 +283,7 @@ class Session {
         retiring_ = true;
         spdlog::info("engine {} retiring: it finishes its running task and hands back the rest",
                      engine_id_);
+        give_back_pending(returned_);
         executor_->retire(control_);
         break;
       case wire::RECYCLE: {
@@ -382,13 +418,16 @@ class Session {
   uint64_t max_message_ = wire::kDefaultMaxMessageBytes;  // the controller's, from its welcome
   uint64_t handshakes_seen_ = 0;
   Clock::time_point started_at_, last_hello_, last_warning_;
-  wire::Header started_;  // STARTED notes not yet sent
+  wire::Header started_;   // STARTED notes not yet sent
   wire::Header returned_;  // tasks handed back while retiring
   bool retiring_ = false;
   // Tasks given to the executor and not yet answered, oldest first: a HELLO
   // lists them, so that a controller we register with again (after an
   // outage, or restarted) neither counts us idle nor runs them twice.
   std::deque<std::pair<uint64_t, uint64_t>> held_;
+  // The newest of held_, not yet given to the executor (see wire::kExecutorDepth).
+  std::deque<wire::Frames> pending_;
+  unsigned in_executor_ = 0;  // given to the executor and not yet answered
   uint32_t engine_id_ = 0;
   int exit_code_ = -1;
   std::chrono::milliseconds heartbeat_{1000};

@@ -228,7 +228,7 @@ TEST_F(EngineRegistryTest, ARetiringEngineGetsNoTasksAndIsNotRetiredAgain) {
   registry_.retire(a);
   EXPECT_STREQ(a.state_name(), "retiring");
   EXPECT_EQ(registry_.least_loaded("add", 2), &b);  // b is busier, but a takes nothing
-  EXPECT_EQ(registry_.free_slots(2), 1u);
+  EXPECT_EQ(registry_.admitting(2), 1u) << "only b, below its cap of 2";
   EXPECT_EQ(check("add", kAddSig), Offer::kOk);  // it still counts as offering the task
   const auto chosen = registry_.least_busy(2);
   ASSERT_EQ(chosen.size(), 1u);

@@ -209,11 +209,13 @@ TEST(EngineSetTest, ARetiringEngineWhoseTaskOverrunsItsTimeoutIsNotRestarted) {
 }
 
 TEST(EngineSetTest, ARetiringEngineHandsBackTasksItHadNotBegun) {
-  // --hwm 3: each engine holds up to three tasks, two of them not begun.
+  // --hwm 3: each engine holds up to three tasks, two of them not begun,
+  // once the controller has learnt that pid_after is quick (prefetch.hpp).
   TestCluster cluster(2, "handback", {.extra_args = {"--hwm", "3"}});
   herd::Client& client = cluster.client();
   auto lb = client.load_balanced_view({.chunksize = 1});
-  auto m = lb.map(test_tasks::pid_after, std::vector<double>(6, 0.5));
+  lb.map(test_tasks::pid_after, std::vector<double>(10, 0.0)).get(kResultWait);
+  auto m = lb.map(test_tasks::pid_after, std::vector<double>(6, 1.0));
   const auto full = herd::test::wait_for_status(
       client,
       [](const herd::ClusterStatus& s) {

@@ -3,12 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "herd/herd.hpp"
 #include "support/cluster_suite.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_cluster.hpp"
 #include "support/test_tasks.hpp"
 
@@ -97,6 +100,49 @@ TEST(SharedClusterTest, AClientsTaskDoesNotWaitBehindAnotherClientsQueue) {
     EXPECT_LT(Clock::now() - start, 2s) << "task " << i << " waited behind the other queue";
   }
   EXPECT_GT(busy.status().queue_depth, 0u) << "the first queue drained: the test proved nothing";
+}
+
+// Prefetching with work stealing, the default: an engine holds a few
+// milliseconds of learnt work ahead, and an idle engine gets back the tasks
+// that another holds behind a long one.
+size_t lines_in(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  size_t n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+
+TEST(PrefetchTest, TasksHeldBehindALongOneRunOnAnIdleEngineAndOnlyOnce) {
+  herd::test::TestCluster cluster(2, "steal");
+  herd::test::TempDir dir("herd-steal");
+  auto& client = cluster.client();
+  client.wait_for_engines(2, kEngineWait);
+  auto lb = client.load_balanced_view();
+  const auto path = [&](const std::string& name) { return (dir.path() / name).string(); };
+  // The controller learns that log_run is short, so engines get several ahead.
+  for (int i = 0; i < 10; ++i) lb.apply(test_tasks::log_run, path("warm"), 0.001).get(kResultWait);
+
+  const auto start = std::chrono::system_clock::now();
+  auto long_one = lb.apply(test_tasks::log_run, path("long"), 3.0);
+  std::vector<herd::AsyncResult<int64_t>> shorts;
+  for (int i = 0; i < 12; ++i)
+    shorts.push_back(lb.apply(test_tasks::log_run, path("short" + std::to_string(i)), 0.05));
+  size_t late = 0;
+  for (auto& s : shorts) {
+    ASSERT_TRUE(s.wait(kResultWait));
+    if (s.metadata().completed - start > 2s) ++late;
+  }
+  // The engine running the long task keeps one more with its executor
+  // (wire::kExecutorDepth); the rest it held ahead went to the idle one.
+  EXPECT_LE(late, 1u) << "short tasks waited behind the long one instead of being stolen";
+  ASSERT_TRUE(long_one.wait(kResultWait));
+  EXPECT_EQ(lines_in(path("long")), 1u);
+  for (int i = 0; i < 12; ++i) {
+    EXPECT_EQ(lines_in(path("short" + std::to_string(i))), 1u)
+        << "short task " << i << " ran twice";
+    EXPECT_EQ(shorts[static_cast<size_t>(i)].metadata().attempt, 1u)
+        << "a stolen task used an attempt";
+  }
 }
 
 }  // namespace

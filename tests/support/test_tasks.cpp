@@ -55,6 +55,11 @@ int64_t announce_then_sleep(std::string path, double seconds) {
   return pid_after(seconds);
 }
 
+int64_t log_run(std::string path, double seconds) {
+  std::ofstream(path, std::ios::app) << engine_pid() << "\n";
+  return pid_after(seconds);
+}
+
 int crash_engine(std::string path) {
   std::ofstream(path, std::ios::app) << engine_pid() << "\n";
   ::kill(::getpid(), SIGKILL);
@@ -136,6 +141,7 @@ HERD_TASK(engine_pid);
 HERD_TASK(pid_after);
 HERD_TASK(tag_with_pid);
 HERD_TASK(announce_then_sleep);
+HERD_TASK(log_run);
 HERD_TASK(crash_engine);
 HERD_TASK(end_engine);
 HERD_TASK(exit_tracing_statics);

@@ -40,6 +40,9 @@ std::pair<int64_t, int64_t> tag_with_pid(int64_t n, double seconds);
 // appears whole), then sleeps `seconds` and returns the pid. A test learns
 // from the file that the task runs, and where.
 int64_t announce_then_sleep(std::string path, double seconds);
+// Appends the engine's process id to the file `path` as a line, sleeps
+// `seconds` and returns the pid: the file counts how often the task ran.
+int64_t log_run(std::string path, double seconds);
 // Appends a line to the file `path`, then SIGKILLs its own engine: a task
 // that crashes whatever runs it. The file counts how often it ran.
 int crash_engine(std::string path);
