@@ -134,6 +134,39 @@ TEST_F(EngineFailureTest, KilledEngineFailsItsTaskWithEngineLost) {
   EXPECT_GE(status.tasks_failed, 1u);
 }
 
+// Prefetching (controller/prefetch.hpp) puts several tasks on an engine
+// ahead of time; those it never began are not its to lose.
+TEST_F(EngineFailureTest, TasksPrefetchedByAKilledEngineRunElsewhereWithoutUsingAnAttempt) {
+  auto lb = client_->load_balanced_view();
+  // The controller learns that log_run is quick, so engines get several ahead.
+  for (int i = 0; i < 10; ++i) lb.apply(test_tasks::log_run, marker(), 0.0).get(kResultWait);
+  const std::string m = marker();
+  auto long_one = lb.apply(test_tasks::log_run, m, 10.0);
+  std::vector<std::string> runs;
+  std::vector<herd::AsyncResult<int64_t>> shorts;
+  for (int i = 0; i < 8; ++i) {
+    runs.push_back(marker());
+    shorts.push_back(lb.apply(test_tasks::log_run, runs.back(), 0.3));
+  }
+  const herd::EngineInfo victim = engine_that_wrote(m);
+  const auto held = client_->status().engines;
+  const auto it = std::find_if(held.begin(), held.end(),
+                               [&](const herd::EngineInfo& e) { return e.id == victim.id; });
+  ASSERT_NE(it, held.end());
+  ASSERT_GE(it->outstanding, 3u) << "the engine held nothing ahead: the test proves nothing";
+  kill_engine(victim);
+  EXPECT_THROW(long_one.get(kResultWait), herd::EngineLost);
+  for (size_t i = 0; i < shorts.size(); ++i) {
+    EXPECT_GT(shorts[i].get(kResultWait), 0);
+    EXPECT_EQ(shorts[i].metadata().attempt, 1u)
+        << "a task the lost engine never began used an attempt";
+    std::ifstream in(runs[i]);
+    size_t lines = 0;
+    for (std::string line; std::getline(in, line);) ++lines;
+    EXPECT_EQ(lines, 1u) << "task " << i << " ran " << lines << " times";
+  }
+}
+
 TEST_F(EngineFailureTest, TaskWithRetriesRunsAgainElsewhere) {
   auto lb = client_->load_balanced_view().with({.retries = 1});
   const std::string m = marker();
