@@ -1010,10 +1010,8 @@ void Controller::Impl::on_retired(EngineRecord& engine, const wire::Header& head
 }
 
 void Controller::Impl::on_recalled(EngineRecord& engine, const wire::Header& header) {
-  engine.recall_open = false;
-  // Stuck on a long task, most likely: it gets nothing ahead until it answers.
-  engine.gave_back = true;
   const size_t returned = take_back(engine, header.tasks());
+  recall_answered(engine);
   spdlog::debug("engine {} gave back {} tasks it had not begun", engine.id, returned);
 }
 
@@ -1136,7 +1134,7 @@ void Controller::Impl::steal_for_idle() {
                      std::binary_search(newest->engines.begin(), newest->engines.end(), e->id));
            });
   };
-  EngineRecord* victim = recall_victim(registry_.live_engines(), wire::kExecutorDepth, useful);
+  EngineRecord* victim = recall_victim(registry_.live_engines(), useful);
   if (!victim) return;
   victim->recall_open = true;
   wire::Header recall;

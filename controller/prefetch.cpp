@@ -26,15 +26,20 @@ uint64_t TaskDurations::expected_us(uint32_t name, uint32_t items, uint64_t unkn
   return static_cast<uint64_t>(std::max(us, kFloorUs));
 }
 
-EngineRecord* recall_victim(const std::vector<EngineRecord*>& live, unsigned executor_depth,
+EngineRecord* recall_victim(const std::vector<EngineRecord*>& live,
                             const std::function<bool(const EngineRecord&)>& useful) {
   EngineRecord* victim = nullptr;
   for (EngineRecord* e : live) {
-    if (e->recall_open || e->gave_back || e->outstanding() <= executor_depth) continue;
+    if (e->recall_open || e->gave_back || e->outstanding() <= 1) continue;
     if (victim && e->outstanding() <= victim->outstanding()) continue;
     if (useful(*e)) victim = e;
   }
   return victim;
+}
+
+void recall_answered(EngineRecord& e) {
+  e.recall_open = false;
+  e.gave_back = e.outstanding() > 0;
 }
 
 }  // namespace herd::controller

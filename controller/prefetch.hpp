@@ -52,12 +52,16 @@ class TaskDurations {
 };
 
 // For an idle engine: the engine to take tasks back from, or null. Only an
-// engine holding more than `executor_depth` tasks (what an engine hands its
-// executor at once, wire::kExecutorDepth) has any it can give back; of
-// those for which `useful(e)` holds (an idle engine could run what it
-// gives back), the one holding most is asked, unless a request to it is
-// still open or it gave back since its last result.
-EngineRecord* recall_victim(const std::vector<EngineRecord*>& live, unsigned executor_depth,
+// engine holding more than the task it runs has any to give back; of those
+// for which `useful(e)` holds (an idle engine could run what it gives
+// back), the one holding most is asked, unless a request to it is still
+// open or it gave back since its last result.
+EngineRecord* recall_victim(const std::vector<EngineRecord*>& live,
                             const std::function<bool(const EngineRecord&)>& useful);
+
+// The engine answered a recall (what it gave back already left it): while
+// it still runs a task, it gets nothing ahead and is not asked again until
+// its next result; one that answered everything meanwhile is simply idle.
+void recall_answered(EngineRecord& e);
 
 }  // namespace herd::controller

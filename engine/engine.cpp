@@ -155,7 +155,6 @@ class Session {
       return;
     }
     if (parse_returned_note(frames, client, seq)) {
-      --in_executor_;
       std::erase(held_, std::pair<uint64_t, uint64_t>{client, seq});  // no longer ours
       auto* ref = returned_.add_tasks();
       ref->set_client(client);
@@ -169,30 +168,27 @@ class Session {
     flush_started();  // a task's STARTED note always goes before its result
     // The executor answers every task, one at a time, in the order given.
     if (!held_.empty()) held_.pop_front();
-    --in_executor_;
     refuse_if_too_large(frames);
     wire::send(socket_, frames);
-    feed_executor();
   }
 
-  void feed_executor() {
-    while (in_executor_ < wire::kExecutorDepth && !pending_.empty()) {
-      wire::send(control_, pending_.front());  // the executor parses it again; headers are small
-      pending_.pop_front();
-      ++in_executor_;
-    }
-  }
-
-  // Hands back, in `into`, the tasks not yet given to the executor: they
-  // never began here. They are the newest of held_.
-  void give_back_pending(wire::Header& into) {
-    for (size_t i = held_.size() - pending_.size(); i < held_.size(); ++i) {
-      auto* ref = into.add_tasks();
+  // Another engine fell idle while we hold tasks behind a long one: those
+  // the executor has not begun go back to the controller (RECALLED), and
+  // the executor skips them when their turn comes.
+  void give_back_not_begun() {
+    wire::Header reply;
+    reply.set_type(wire::RECALLED);
+    const size_t kept = held_.size() - executor_->recall(held_);
+    for (size_t i = kept; i < held_.size(); ++i) {
+      auto* ref = reply.add_tasks();
       ref->set_client(held_[i].first);
       ref->set_seq(held_[i].second);
     }
-    held_.resize(held_.size() - pending_.size());
-    pending_.clear();
+    held_.resize(kept);
+    flush_started();
+    wire::Frames frames;
+    frames.push_back(wire::pack(reply));
+    wire::send(socket_, frames);
   }
 
   // A result the controller would not take (it would drop our connection
@@ -261,20 +257,11 @@ class Session {
     switch (header.type()) {
       case wire::TASK:
         held_.push_back({header.client(), header.seq()});
-        pending_.push_back(std::move(frames));
-        feed_executor();
+        wire::send(control_, frames);  // the executor parses it again; headers are small
         break;
-      case wire::RECALL: {
-        // Another engine fell idle while we hold tasks behind a long one.
-        wire::Header reply;
-        reply.set_type(wire::RECALLED);
-        give_back_pending(reply);
-        flush_started();
-        wire::Frames out;
-        out.push_back(wire::pack(reply));
-        wire::send(socket_, out);
+      case wire::RECALL:
+        give_back_not_begun();
         break;
-      }
       case wire::CANCEL:
         executor_->cancel(header.client(), header.seq());
         break;
@@ -283,7 +270,6 @@ class Session {
         retiring_ = true;
         spdlog::info("engine {} retiring: it finishes its running task and hands back the rest",
                      engine_id_);
-        give_back_pending(returned_);
         executor_->retire(control_);
         break;
       case wire::RECYCLE: {
@@ -425,9 +411,6 @@ class Session {
   // lists them, so that a controller we register with again (after an
   // outage, or restarted) neither counts us idle nor runs them twice.
   std::deque<std::pair<uint64_t, uint64_t>> held_;
-  // The newest of held_, not yet given to the executor (see wire::kExecutorDepth).
-  std::deque<wire::Frames> pending_;
-  unsigned in_executor_ = 0;  // given to the executor and not yet answered
   uint32_t engine_id_ = 0;
   int exit_code_ = -1;
   std::chrono::milliseconds heartbeat_{1000};

@@ -2,6 +2,7 @@
 
 #include <cxxabi.h>
 #include <errno.h>
+#include <spdlog/spdlog.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -11,7 +12,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <spdlog/spdlog.h>
 #include <set>
 #include <typeinfo>
 #include <utility>
@@ -27,8 +27,8 @@ namespace {
 
 std::string demangle(const char* name) {
   int status = 0;
-  std::unique_ptr<char, decltype(&std::free)> out(abi::__cxa_demangle(name, nullptr, nullptr, &status),
-                                                  &std::free);
+  std::unique_ptr<char, decltype(&std::free)> out(
+      abi::__cxa_demangle(name, nullptr, nullptr, &status), &std::free);
   return status == 0 && out ? out.get() : name;
 }
 
@@ -79,12 +79,16 @@ constexpr std::string_view kDrained = "drained";
 
 class Executor::Core {
  public:
+  using Key = std::pair<uint64_t, uint64_t>;
   Core(std::string host, OutputCapture* capture) : host_(std::move(host)), capture_(capture) {}
 
   void loop(zmq::socket_t& pair);
-  // False if the task was cancelled before it began: it must not run.
-  bool begin(const wire::Header& in);
+  enum class Start { kRun, kCancelled, kRecalled };
+  // Whether the task runs: not if it was cancelled (it is answered as
+  // aborted) or recalled (the controller has it back) before it began.
+  Start begin(const wire::Header& in);
   void cancel(uint64_t client, uint64_t seq);
+  size_t recall(const std::deque<Key>& held);
   wire::Frames execute(const wire::Header& in, wire::Frames& task);
 
   std::atomic<uint32_t> engine_id_{0};
@@ -95,7 +99,6 @@ class Executor::Core {
   std::atomic<bool> retiring_{false};
 
  private:
-  using Key = std::pair<uint64_t, uint64_t>;
   // Receives one message into `task`; false if there was none (a timeout or
   // a signal). Throws zmq::error_t, ETERM when the context ends.
   static bool receive(zmq::socket_t& pair, wire::Frames& task);
@@ -115,6 +118,7 @@ class Executor::Core {
   std::mutex cancel_mutex_;
   Key current_{0, 0};             // the running task; guarded by cancel_mutex_
   std::set<Key> cancelled_;       // aborted before they began; guarded by cancel_mutex_
+  std::set<Key> recalled_;        // given back before they began; guarded by cancel_mutex_
   detail::TaskEntry last_entry_;  // task thread only
 };
 
@@ -170,6 +174,10 @@ wire::Frames Executor::run(wire::Frames& task) {
 
 void Executor::cancel(uint64_t client, uint64_t seq) { core_->cancel(client, seq); }
 
+size_t Executor::recall(const std::deque<std::pair<uint64_t, uint64_t>>& held) {
+  return core_->recall(held);
+}
+
 void Executor::retire(zmq::socket_t& control) {
   core_->retiring_ = true;
   wire::Frames marker;
@@ -203,7 +211,7 @@ void Executor::Core::loop(zmq::socket_t& pair) {
       if (e.num() == ETERM) return;  // the engine is going
       throw;
     }
-    if (task.size() == 1 && task[0].size() == 0) return;  // "stop"
+    if (task.size() == 1 && task[0].size() == 0) return;             // "stop"
     if (task.size() == 1 && task[0].to_string_view() == kDrained) {  // every task before it is done
       wire::Frames drained;
       drained.emplace_back(kDrained.data(), kDrained.size());
@@ -222,8 +230,13 @@ void Executor::Core::loop(zmq::socket_t& pair) {
     }
     busy_ = true;
     if (closing_) return;  // see Executor::finish
+    const Start start = begin(in);
+    if (start == Start::kRecalled) {
+      busy_ = false;
+      continue;
+    }
     wire::Frames result;
-    if (begin(in)) {
+    if (start == Start::kRun) {
       // The controller learns that the task started, so that if this engine
       // dies, tasks that never began run elsewhere without using an attempt.
       wire::Frames note = started_note(in.client(), in.seq());
@@ -293,17 +306,34 @@ bool is_drained_note(const wire::Frames& frames) {
   return frames.size() == 1 && frames[0].to_string_view() == kDrained;
 }
 
-bool Executor::Core::begin(const wire::Header& in) {
+Executor::Core::Start Executor::Core::begin(const wire::Header& in) {
   std::lock_guard lock(cancel_mutex_);
-  current_ = {in.client(), in.seq()};
+  const Key key{in.client(), in.seq()};
+  if (recalled_.erase(key) > 0) {
+    cancelled_.erase(key);
+    return Start::kRecalled;
+  }
+  current_ = key;
   cancel_flag_ = false;
-  return cancelled_.erase(current_) == 0;
+  return cancelled_.erase(current_) == 0 ? Start::kRun : Start::kCancelled;
+}
+
+// Tasks begin in the order given, under this lock: those of `held` after
+// the one begun last have not begun, and will see recalled_ when they do.
+size_t Executor::Core::recall(const std::deque<Key>& held) {
+  std::lock_guard lock(cancel_mutex_);
+  const auto last_begun = std::find(held.begin(), held.end(), current_);
+  const auto first = last_begun == held.end() ? held.begin() : std::next(last_begun);
+  recalled_.insert(first, held.end());
+  return static_cast<size_t>(held.end() - first);
 }
 
 void Executor::Core::cancel(uint64_t client, uint64_t seq) {
   std::lock_guard lock(cancel_mutex_);
-  if (current_ == Key{client, seq}) cancel_flag_ = true;  // running, or just finished: harmless
-  else cancelled_.insert({client, seq});
+  if (current_ == Key{client, seq})
+    cancel_flag_ = true;  // running, or just finished: harmless
+  else
+    cancelled_.insert({client, seq});
 }
 
 wire::Frames Executor::Core::execute(const wire::Header& in, wire::Frames& task) {
@@ -366,7 +396,8 @@ void Executor::Core::collect_output(uint32_t index, uint64_t limit, wire::Output
 }
 
 std::optional<wire::ItemFailure> Executor::Core::call(const detail::TaskEntry& entry,
-                                                const std::vector<Bytes>& args, Bytes& result) {
+                                                      const std::vector<Bytes>& args,
+                                                      Bytes& result) {
   wire::ItemFailure failure;
   auto fail = [&](wire::Status status, std::string type, std::string message) {
     failure.set_status(status);
@@ -414,7 +445,8 @@ Bytes Executor::Core::run_chunk(const detail::TaskEntry& entry, const std::vecto
   for (uint32_t i = 0; i < items; ++i) {
     std::optional<wire::ItemFailure> failure;
     try {
-      for (size_t c = 0; c < readers.size(); ++c) args[c] = readers[c].get_view(readers[c].get_size());
+      for (size_t c = 0; c < readers.size(); ++c)
+        args[c] = readers[c].get_view(readers[c].get_size());
     } catch (const DecodeError& e) {
       // The rest of the chunk cannot be found either.
       set_error(out, wire::BAD_REQUEST, "herd::DecodeError",

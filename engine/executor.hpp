@@ -6,9 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "proto/wire.hpp"
 
@@ -47,6 +49,11 @@ class Executor {
   // From the main thread: task (client, seq) was aborted. Raises the running
   // task's cancellation flag, or drops the task when its turn comes.
   void cancel(uint64_t client, uint64_t seq);
+  // From the main thread: takes back the tasks of `held` (every task given
+  // to the executor and not answered, oldest first) that have not begun:
+  // they are skipped, without a note, when their turn comes. Returns how
+  // many: always the newest of `held`.
+  size_t recall(const std::deque<std::pair<uint64_t, uint64_t>>& held);
   // From the main thread: the engine retires. The running task finishes;
   // every task queued behind it is handed back with a returned note instead
   // of running; then the thread sends a drained note through `control`.

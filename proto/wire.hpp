@@ -15,10 +15,6 @@ namespace herd::wire {
 
 // Bumped whenever a change to herd.proto or the framing breaks old peers.
 inline constexpr uint32_t kProtocolVersion = 3;
-// Tasks an engine hands its executor thread at once: the running one and the
-// next, so that the thread never waits for the main thread between tasks.
-// The rest wait in the main thread, where RECALL can take them back.
-inline constexpr unsigned kExecutorDepth = 2;
 
 // Messages larger than this (all frames together) are refused unread.
 inline constexpr size_t kDefaultMaxMessageBytes = size_t{1} << 30;

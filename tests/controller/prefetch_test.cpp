@@ -16,6 +16,7 @@ using herd::controller::Admission;
 using herd::controller::Clock;
 using herd::controller::EngineRecord;
 using herd::controller::EngineRegistry;
+using herd::controller::recall_answered;
 using herd::controller::recall_victim;
 using herd::controller::TaskDurations;
 using herd::controller::test::hello;
@@ -120,24 +121,42 @@ TEST_F(AdmissionTest, TheRegistryPlacesByAdmission) {
   EXPECT_EQ(registry_.admitting(admission), 1u);
 }
 
-TEST_F(AdmissionTest, TheVictimHoldsMostTasksBeyondWhatItsExecutorHas) {
+TEST_F(AdmissionTest, TheVictimHoldsMostTasksBeyondTheOneItRuns) {
   EngineRecord& a = add("a");
   EngineRecord& b = add("b");
   EngineRecord& c = add("c");
   std::vector<EngineRecord*> live = registry_.live_engines();
   const auto anyone = [](const EngineRecord&) { return true; };
-  EXPECT_EQ(recall_victim(live, 2, anyone), nullptr) << "nobody holds anything";
-  load(a, 2);
-  EXPECT_EQ(recall_victim(live, 2, anyone), nullptr) << "both of a's tasks are with its executor";
+  EXPECT_EQ(recall_victim(live, anyone), nullptr) << "nobody holds anything";
+  load(a, 1);
+  EXPECT_EQ(recall_victim(live, anyone), nullptr) << "a holds only the task it runs";
   load(b, 5);
   load(c, 4);
-  EXPECT_EQ(recall_victim(live, 2, anyone), &b);
-  EXPECT_EQ(recall_victim(live, 2, [&](const EngineRecord& e) { return &e != &b; }), &c)
+  EXPECT_EQ(recall_victim(live, anyone), &b);
+  EXPECT_EQ(recall_victim(live, [&](const EngineRecord& e) { return &e != &b; }), &c)
       << "no idle engine could run what b would give back";
   b.recall_open = true;
-  EXPECT_EQ(recall_victim(live, 2, anyone), &c) << "one request to b at a time";
+  EXPECT_EQ(recall_victim(live, anyone), &c) << "one request to b at a time";
   c.gave_back = true;
-  EXPECT_EQ(recall_victim(live, 2, anyone), nullptr) << "c gave back since its last result";
+  EXPECT_EQ(recall_victim(live, anyone), nullptr) << "c gave back since its last result";
+}
+
+// A recall answered after the engine had answered everything (its results
+// crossed the request) must not leave it without prefetching for good:
+// nothing would ever clear the mark.
+TEST_F(AdmissionTest, ARecallAnsweredByAnIdleEngineLeavesItFree) {
+  EngineRecord& e = add("a");
+  e.recall_open = true;
+  recall_answered(e);
+  EXPECT_FALSE(e.recall_open);
+  EXPECT_FALSE(e.gave_back);
+  load(e, 2);
+  e.expected_us = 40;
+  EXPECT_TRUE(Admission(64, kTarget).admits(e));
+  e.recall_open = true;
+  recall_answered(e);
+  EXPECT_TRUE(e.gave_back) << "still running: nothing ahead until its next result";
+  EXPECT_FALSE(Admission(64, kTarget).admits(e));
 }
 
 }  // namespace

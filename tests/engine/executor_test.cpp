@@ -8,8 +8,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "herd/task.hpp"
 #include "support/test_tasks.hpp"
@@ -33,11 +36,11 @@ double sleep_then_flag(double seconds) {
 HERD_TASK(sleep_then_flag);
 
 // A TASK message for sleep_then_flag(seconds).
-herd::wire::Frames sleep_task(double seconds) {
+herd::wire::Frames sleep_task(double seconds, uint64_t seq = 1) {
   herd::wire::Header h;
   h.set_type(herd::wire::TASK);
   h.set_client(1);
-  h.set_seq(1);
+  h.set_seq(seq);
   h.set_attempt(1);
   h.set_task("sleep_then_flag");
   h.set_signature(herd::detail::signature_of<double, double>());
@@ -59,7 +62,7 @@ TEST(ExecutorTest, DestroyedIdleWithoutStopEndsItsThread) {
     auto executor = std::make_unique<herd::engine::Executor>(context, "inproc://executor-test-idle",
                                                              "test-host");
     executor.reset();  // no stop(): the thread must still end
-  }  // the context terminates: it waits for the thread's socket
+  }                    // the context terminates: it waits for the thread's socket
   EXPECT_LT(Clock::now() - start, 5s);
 }
 
@@ -68,8 +71,8 @@ TEST(ExecutorTest, DestroyedWhileATaskRunsKeepsWhatTheThreadUses) {
   zmq::socket_t control(context, zmq::socket_type::pair);
   control.set(zmq::sockopt::linger, 0);
   control.bind("inproc://executor-test-busy");
-  auto executor = std::make_unique<herd::engine::Executor>(context, "inproc://executor-test-busy",
-                                                           "test-host");
+  auto executor =
+      std::make_unique<herd::engine::Executor>(context, "inproc://executor-test-busy", "test-host");
   // The executor finds the task by name in the registry.
   herd::detail::TaskEntry entry;
   ASSERT_TRUE(herd::detail::TaskRegistry::instance().find("sleep_then_flag", entry));
@@ -91,6 +94,40 @@ TEST(ExecutorTest, DestroyedWhileATaskRunsKeepsWhatTheThreadUses) {
   const auto slept_by = Clock::now() + 5s;
   while (!g_task_slept && Clock::now() < slept_by) std::this_thread::sleep_for(1ms);
   EXPECT_TRUE(g_task_slept) << "the detached thread did not finish its task";
+}
+
+// Work stealing: what the engine gives back must never run there, and what
+// already began must not be given back.
+TEST(ExecutorTest, RecalledTasksThatHaveNotBegunAreSkipped) {
+  zmq::context_t context(1);
+  zmq::socket_t control(context, zmq::socket_type::pair);
+  control.set(zmq::sockopt::linger, 0);
+  control.set(zmq::sockopt::rcvtimeo, 100);
+  control.bind("inproc://executor-test-recall");
+  herd::engine::Executor executor(context, "inproc://executor-test-recall", "test-host");
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    auto task = sleep_task(seq == 1 ? 0.3 : 0.0, seq);
+    ASSERT_TRUE(herd::wire::send(control, task));
+  }
+  const auto deadline = Clock::now() + 5s;
+  while (!executor.busy() && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(executor.busy()) << "the first task did not start";
+  const std::deque<std::pair<uint64_t, uint64_t>> held = {{1, 1}, {1, 2}, {1, 3}};
+  EXPECT_EQ(executor.recall(held), 2u) << "tasks 2 and 3 had not begun";
+  std::vector<uint64_t> started, answered;
+  herd::wire::Frames frames;
+  for (const auto until = Clock::now() + 1500ms; Clock::now() < until;) {
+    if (!herd::wire::receive(control, frames, zmq::recv_flags::none)) continue;
+    uint64_t client = 0, seq = 0;
+    herd::wire::Header header;
+    if (herd::engine::parse_started_note(frames, client, seq))
+      started.push_back(seq);
+    else if (herd::wire::unpack(frames[0], header))
+      answered.push_back(header.seq());
+  }
+  EXPECT_EQ(started, std::vector<uint64_t>{1});
+  EXPECT_EQ(answered, std::vector<uint64_t>{1}) << "a recalled task ran or was answered";
+  EXPECT_TRUE(executor.stop(control));
 }
 
 }  // namespace
