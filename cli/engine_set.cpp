@@ -77,6 +77,23 @@ ClusterPlan joining_plan(const CommandLine& cl, int engines) {
   return plan;
 }
 
+LaunchContext launch_context(const ClusterPlan& plan) {
+  LaunchContext context;
+  context.profile = plan.profile;
+  context.log_level = plan.log_level;
+  context.load_arguments = plan.engine_options;
+  context.engines = plan.engines;
+  context.first_slot = plan.first_engine;
+  return context;
+}
+
+void use_cluster_launcher(ClusterPlan& plan) {
+  const auto kept = read_cluster_options(plan.profile);
+  if (!kept || kept->launcher == "local") return;
+  plan.launcher = make_joining_launcher(kept->launcher_args, launch_context(plan));
+  plan.engines = 0;  // the launcher's, not ours
+}
+
 int start_joining(const ClusterPlan& plan) {
   announce_engines_coming(plan.profile, plan.timeout);
   const int code = start_cluster(plan, true);

@@ -6,6 +6,8 @@
 // supervisor over ssh, whose two engines register from h2; h2's link goes
 // down (they are lost) and up again: the same engines register again,
 // once each, and nothing new was started; stop leaves nothing on h2.
+// `herd cluster engines --n N` on that cluster starts its engines on h2
+// too, through the same launcher, and stop stops them as well.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -66,6 +68,34 @@ class SshNetnsTest : public ::testing::Test {
     return herd::test::run_command(argv, 60s, {{"HERD_DIR", dir_.path().string()}});
   }
 
+  // `herd cluster start --launcher ssh --hosts HOSTS` in h1, its controller
+  // on h1's address, over the real ssh to h2's sshd.
+  RunResult start_cluster(const std::string& hosts) const {
+    return in_h1({"cluster",
+                  "start",
+                  "--daemonize",
+                  "--profile",
+                  kProfile,
+                  "--ip",
+                  net_->address(1),
+                  "--heartbeat-interval",
+                  "200",
+                  "--heartbeat-misses",
+                  "5",
+                  "--timeout",
+                  "30",
+                  "--load",
+                  herd::test::test_tasks_library(),
+                  "--launcher",
+                  "ssh",
+                  "--hosts",
+                  hosts,
+                  "--ssh-command",
+                  sshd_->ssh_command(),
+                  "--remote-herd",
+                  herd::test::herd_binary()});
+  }
+
   std::optional<Json> status() const {
     const RunResult r = in_h1({"status", "--json", "--timeout", "3", "--profile", kProfile});
     if (r.exit_code != 0) return std::nullopt;
@@ -97,29 +127,7 @@ class SshNetnsTest : public ::testing::Test {
 
 TEST_F(SshNetnsTest, EnginesOnAnotherHostOutliveALinkDownAndRegisterOnceAgain) {
   const std::string h2 = net_->address(2);
-  const RunResult start = in_h1({"cluster",
-                                 "start",
-                                 "--daemonize",
-                                 "--profile",
-                                 kProfile,
-                                 "--ip",
-                                 net_->address(1),
-                                 "--heartbeat-interval",
-                                 "200",
-                                 "--heartbeat-misses",
-                                 "5",
-                                 "--timeout",
-                                 "30",
-                                 "--load",
-                                 herd::test::test_tasks_library(),
-                                 "--launcher",
-                                 "ssh",
-                                 "--hosts",
-                                 h2 + "=2",
-                                 "--ssh-command",
-                                 sshd_->ssh_command(),
-                                 "--remote-herd",
-                                 herd::test::herd_binary()});
+  const RunResult start = start_cluster(h2 + "=2");
   ASSERT_EQ(start.exit_code, 0) << start.describe();
   const auto up = status();
   ASSERT_TRUE(up);
@@ -143,6 +151,38 @@ TEST_F(SshNetnsTest, EnginesOnAnotherHostOutliveALinkDownAndRegisterOnceAgain) {
   const RunResult stop = in_h1({"cluster", "stop", "--profile", kProfile});
   EXPECT_EQ(stop.exit_code, 0) << stop.describe();
   EXPECT_TRUE(herd::test::wait_until_gone(remote, 10s).empty()) << "h2 kept a process";
+}
+
+TEST_F(SshNetnsTest, EnginesAddedToTheClusterComeFromItsLauncherAndStopWithIt) {
+  const std::string h2 = net_->address(2);
+  const RunResult start = start_cluster(h2 + "=1");
+  ASSERT_EQ(start.exit_code, 0) << start.describe();
+  const auto first = herd::test::profile_pids(h2_dir_, std::string(kProfile) + "." + h2);
+  ASSERT_EQ(first.size(), 2u);  // the host supervisor and its engine
+
+  const RunResult more =
+      in_h1({"cluster", "engines", "--n", "2", "--profile", kProfile, "--timeout", "30"});
+  ASSERT_EQ(more.exit_code, 0) << more.describe();
+  EXPECT_NE(more.out.find("engines=3"), std::string::npos) << more.describe();
+  const auto up = status();
+  ASSERT_TRUE(up);
+  ASSERT_EQ(live(*up).size(), 3u) << up->dump();
+  for (const auto& e : up->at("engines")) EXPECT_EQ(e.at("host"), kH2Name) << up->dump();
+  // A host supervisor of its own on h2 (one runs per profile), none on h1.
+  const auto added = herd::test::profile_pids(h2_dir_, std::string(kProfile) + "." + h2 + "+1");
+  ASSERT_EQ(added.size(), 3u);  // the host supervisor and its two engines
+  EXPECT_EQ(herd::test::profile_pids(dir_.path(), kProfile).size(), 3u)
+      << "h1 runs more than the cluster's supervisor, its controller and the added engines' "
+         "supervisor";
+
+  const RunResult stop = in_h1({"cluster", "stop", "--profile", kProfile});
+  EXPECT_EQ(stop.exit_code, 0) << stop.describe();
+  auto all = first;
+  all.insert(all.end(), added.begin(), added.end());
+  EXPECT_TRUE(herd::test::wait_until_gone(all, 10s).empty()) << "h2 kept a process";
+  for (const auto& entry : fs::directory_iterator(dir_.path() / "profile_netssh" / "run"))
+    EXPECT_NE(entry.path().filename().string().rfind("launcher", 0), 0u)
+        << "a launch record is left: " << entry.path();
 }
 
 }  // namespace
