@@ -1,10 +1,15 @@
 #include "engine_set.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -95,9 +100,19 @@ void use_cluster_launcher(ClusterPlan& plan) {
 }
 
 int start_joining(const ClusterPlan& plan) {
+  // Every start in progress holds this lock shared; the last to finish
+  // (the one that gets it exclusively) ends the controller's hold, under
+  // the lock, so that no start that begins meanwhile loses its hold.
+  const auto lock_path = plan.profile.run_dir() / "engines-coming.lock";
+  const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0)
+    throw std::runtime_error("cannot open " + lock_path.string() + ": " + std::strerror(errno));
+  ::flock(lock, LOCK_SH);
   announce_engines_coming(plan.profile, plan.timeout);
   const int code = start_cluster(plan, true);
-  announce_engines_coming(plan.profile, milliseconds(0));
+  ::flock(lock, LOCK_UN);
+  if (::flock(lock, LOCK_EX | LOCK_NB) == 0) announce_engines_coming(plan.profile, milliseconds(0));
+  ::close(lock);
   return code;
 }
 

@@ -376,4 +376,26 @@ TEST(EngineSetTest, UnknownTaskWaitsWhileEnginesAreStarting) {
   EXPECT_THROW(cluster.client().load_balanced_view().apply(nobody).get(5s), herd::UnknownTask);
 }
 
+// Two starts announced at once (two `herd cluster engines`): the later one,
+// with a shorter --timeout, must not cut short the earlier one's hold.
+TEST(EngineSetTest, AShorterHoldAnnouncedLaterDoesNotEndAnEarlierOne) {
+  TestCluster cluster(1, "overlap");
+  const auto info = herd::read_connection_file(cluster.supervisor_file());
+  herd::test::RawPeer supervisor(info.url, info.curve);
+  for (uint64_t hold_ms : {30'000u, 100u}) {
+    herd::wire::Header coming;
+    coming.set_type(herd::wire::ENGINES_COMING);
+    coming.set_hold_unknown_ms(hold_ms);
+    ASSERT_TRUE(supervisor.send(coming));
+    ASSERT_TRUE(supervisor.receive_type(herd::wire::ENGINES_COMING).has_value());
+  }
+  std::this_thread::sleep_for(500ms);  // well past the shorter hold
+  const herd::Task<std::string()> only_extra{"only_extra"};
+  auto pending = cluster.client().load_balanced_view().apply(only_extra);
+  const RunResult r = herd_cmd(
+      cluster, {"cluster", "engines", "--n", "1", "--load", herd::test::extra_tasks_library()});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(pending.get(kResultWait), "extra");
+}
+
 }  // namespace
