@@ -398,4 +398,39 @@ TEST(EngineSetTest, AShorterHoldAnnouncedLaterDoesNotEndAnEarlierOne) {
   EXPECT_EQ(pending.get(kResultWait), "extra");
 }
 
+// Two `herd cluster engines` at once: the one that finishes first must not
+// end the hold while the other's engine is still starting (its task library
+// keeps loading while a file exists).
+TEST(EngineSetTest, TheFirstOfTwoStartsToFinishLeavesTheOthersHold) {
+  TestCluster cluster(1, "overlap2");
+  herd::test::TempDir scratch("herd-overlap");
+  const fs::path hold = scratch.path() / "hold";
+  std::ofstream(hold).put('\n');
+  const std::vector<std::string> args = {herd::test::herd_binary(),
+                                         "cluster",
+                                         "engines",
+                                         "--n",
+                                         "1",
+                                         "--load",
+                                         herd::test::extra_tasks_library(),
+                                         "--load",
+                                         HERD_TEST_HELD_LOAD_LIB,
+                                         "--profile",
+                                         cluster.profile()};
+  herd::test::ChildProcess slow(
+      args, {{"HERD_DIR", cluster.herd_dir().string()}, {"HERD_TEST_HOLD_FILE", hold.string()}},
+      scratch.path() / "out", scratch.path() / "err");
+  const fs::path log = cluster.log_dir() / "controller.log";
+  ASSERT_TRUE(wait_for_text(log, "engines are starting", 10s)) << read_file(log);
+  const RunResult quick = herd_cmd(cluster, {"cluster", "engines", "--n", "1"});
+  ASSERT_EQ(quick.exit_code, 0) << quick.describe();
+  // Only the engine still starting offers it: it waits for that engine.
+  const herd::Task<std::string()> only_extra{"only_extra"};
+  auto pending = cluster.client().load_balanced_view().apply(only_extra);
+  std::this_thread::sleep_for(300ms);
+  fs::remove(hold);
+  EXPECT_EQ(pending.get(kResultWait), "extra");
+  ASSERT_EQ(slow.wait(30s), 0) << slow.describe();
+}
+
 }  // namespace
