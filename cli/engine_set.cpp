@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -102,16 +101,24 @@ void use_cluster_launcher(ClusterPlan& plan) {
 int start_joining(const ClusterPlan& plan) {
   // Every start in progress holds this lock shared; the last to finish
   // (the one that gets it exclusively) ends the controller's hold, under
-  // the lock, so that no start that begins meanwhile loses its hold.
+  // the lock, so that no start that begins meanwhile loses its hold. A
+  // record lock (fcntl), not flock: it belongs to this process only, so the
+  // supervisor daemon forked meanwhile does not keep holding it.
   const auto lock_path = plan.profile.run_dir() / "engines-coming.lock";
   const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock < 0)
     throw std::runtime_error("cannot open " + lock_path.string() + ": " + std::strerror(errno));
-  ::flock(lock, LOCK_SH);
+  const auto set_lock = [lock](short type, int command) {
+    struct flock whole {};
+    whole.l_type = type;
+    whole.l_whence = SEEK_SET;
+    return ::fcntl(lock, command, &whole) == 0;
+  };
+  set_lock(F_RDLCK, F_SETLKW);
   announce_engines_coming(plan.profile, plan.timeout);
   const int code = start_cluster(plan, true);
-  ::flock(lock, LOCK_UN);
-  if (::flock(lock, LOCK_EX | LOCK_NB) == 0) announce_engines_coming(plan.profile, milliseconds(0));
+  set_lock(F_UNLCK, F_SETLK);
+  if (set_lock(F_WRLCK, F_SETLK)) announce_engines_coming(plan.profile, milliseconds(0));
   ::close(lock);
   return code;
 }
