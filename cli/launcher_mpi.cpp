@@ -7,7 +7,8 @@
 // cluster's engine.json (0600), read by path: mpiexec forwards standard
 // input to rank 0 only, and the ranks of a multi-node job find it on the
 // shared home folder. mpiexec refuses to run as root unless told:
-// as root we pass --allow-run-as-root.
+// as root we pass --allow-run-as-root. `herd cluster engines --n N` runs
+// another such job of N ranks, its engines numbered on (--first-slot).
 //
 // Stop: SIGTERM to mpiexec, which passes it to every rank; each rank stops
 // its engine. mpiexec's pid is recorded, so `herd cluster stop` ends it even

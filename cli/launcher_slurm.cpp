@@ -8,6 +8,8 @@
 // environment. The job id is recorded (run/launcher.json) and shown by
 // `herd status`. A job still pending when --timeout runs out is no failure:
 // the start reports `pending slurm_job=ID` and the cluster stays up.
+// `herd cluster engines --n N` submits another such job of N tasks, with a
+// script of its own (run/slurm-job+TAG.sh).
 //
 // Stop: scancel ID, then wait (bounded) until squeue no longer lists it.
 #include <spdlog/spdlog.h>
