@@ -56,7 +56,7 @@ fs::path launch_record_file(const herd::Profile& profile, const std::string& suf
   return profile.run_dir() / (kRecordStem + suffix + kRecordExtension);
 }
 
-// The records of every launch of the profile: the cluster's own first.
+// The records of every launch of the profile (run/launcher*.json).
 std::vector<fs::path> launch_record_files(const herd::Profile& profile) {
   std::vector<fs::path> files;
   std::error_code none;
@@ -169,10 +169,6 @@ std::vector<std::string> host_supervisor_arguments(const LaunchContext& context,
   args.insert(args.end(), context.load_arguments.begin(), context.load_arguments.end());
   return args;
 }
-
-}  // namespace herd::cli
-
-namespace herd::cli {
 
 std::vector<std::string> ranked_supervisor_arguments(const LaunchContext& context) {
   auto args = host_supervisor_arguments(context, context.profile.name(), 1);
