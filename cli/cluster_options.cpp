@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "herd/error.hpp"
+#include "launcher.hpp"
 #include "proto/private_file.hpp"
 
 namespace herd::cli {
@@ -59,6 +60,8 @@ void keep_cluster_options(const CommandLine& cl, const ClusterPlan& plan) {
   o.heartbeat_interval_ms = cl.integer("heartbeat-interval", 0, LONG_MAX);
   o.heartbeat_misses = cl.integer("heartbeat-misses", 0, LONG_MAX);
   o.engines = plan.engines;
+  o.launcher = cl.text("launcher");
+  o.launcher_args = launcher_arguments(cl);
   write_cluster_options(plan.profile, o);
 }
 

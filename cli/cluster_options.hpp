@@ -20,8 +20,8 @@ struct ClusterOptions {
   long heartbeat_interval_ms = 1000;
   long heartbeat_misses = 3;
   std::string launcher = "local";
-  std::vector<std::string> launcher_args;
-  long engines = 0;  // as started
+  std::vector<std::string> launcher_args;  // launcher_arguments(): --hosts=…, --ssh-command=…
+  long engines = 0;                        // as started
 };
 
 // Writes run/cluster.json. Throws std::runtime_error.
@@ -31,7 +31,7 @@ void write_cluster_options(const herd::Profile& profile, const ClusterOptions& o
 std::optional<ClusterOptions> read_cluster_options(const herd::Profile& profile);
 
 // What `herd cluster start` keeps of its command line `cl` (which has the
-// controller's options and --load) and of its plan. Throws std::runtime_error.
+// controller's, launcher's and --load options) and of its plan. Throws std::runtime_error.
 void keep_cluster_options(const CommandLine& cl, const ClusterPlan& plan);
 
 // Paths as the user gave them, made absolute against the working directory:

@@ -87,18 +87,28 @@ void wait_for_controller(Supervisor& supervisor, const ClusterPlan& plan, pid_t 
   }
 }
 
-size_t registered(const herd::ClusterStatus& status, const std::vector<pid_t>& ours) {
-  return static_cast<size_t>(
-      std::count_if(status.engines.begin(), status.engines.end(), [&](const auto& e) {
-        return e.state != "lost" && std::find(ours.begin(), ours.end(), e.pid) != ours.end();
-      }));
+template <class T>
+bool contains(const std::vector<T>& items, const T& item) {
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+// The live engines of the running cluster a launcher of `cluster engines`
+// is about to add to: they are not the ones it starts.
+std::vector<uint32_t> live_engine_ids(const ClusterPlan& plan) {
+  herd::Client client(plan.profile.supervisor_file(), {.connection_timeout = kClientSilence});
+  std::vector<uint32_t> ids;
+  for (const auto& e : client.status(kMaxStatusWait).engines)
+    if (e.state != "lost") ids.push_back(e.id);
+  return ids;
 }
 
 // Waits until every engine we started is registered, and as many more as
-// the launcher started; returns how many live engines the controller has in
-// all, or nullopt when time ran out while the launcher's engines wait their
-// turn (a pending Slurm job).
+// the launcher started (live engines that are neither ours nor among
+// `before`); returns how many live engines the controller has in all, or
+// nullopt when time ran out while the launcher's engines wait their turn
+// (a pending Slurm job).
 std::optional<size_t> wait_for_engines(Supervisor& supervisor, const ClusterPlan& plan,
+                                       const std::vector<uint32_t>& before,
                                        Clock::time_point deadline, const std::atomic<bool>& stop) {
   // The supervisor's key may ask for status but not submit.
   herd::Client client(plan.profile.supervisor_file(), {.connection_timeout = kClientSilence});
@@ -114,8 +124,15 @@ std::optional<size_t> wait_for_engines(Supervisor& supervisor, const ClusterPlan
     if (left.count() > 0) {
       try {
         const auto status = client.status(std::min(left, kMaxStatusWait));
-        count = registered(status, ours);
-        const size_t others = status.live_engines() - count;
+        size_t others = 0;
+        count = 0;
+        for (const auto& e : status.engines) {
+          if (e.state == "lost") continue;
+          if (contains(ours, static_cast<pid_t>(e.pid)))
+            ++count;
+          else if (!contains(before, e.id))
+            ++others;
+        }
         if (count == ours.size() && others >= launched) return status.live_engines();
         count += std::min(others, launched);
       } catch (const herd::TimeoutError&) {
@@ -183,7 +200,10 @@ int supervise(Supervisor& supervisor, DeathNotice* notice, Launcher* launcher,
       }
     }
     supervisor.restart_due();
-    if (!supervisor.any_running()) {
+    // What a launcher started runs elsewhere: until told to stop, its
+    // supervisor stays to stop it (one that `cluster engines` started has
+    // no process of its own).
+    if (!supervisor.any_running() && !launcher) {
       spdlog::info("every process of this supervisor has exited");
       return 0;
     }
@@ -228,17 +248,21 @@ int supervise_plan(const ClusterPlan& plan, StartupReport& report, const std::at
     std::vector<std::string> engine_options = {"--file", engine_file.string()};
     engine_options.insert(engine_options.end(), plan.engine_options.begin(),
                           plan.engine_options.end());
+    std::vector<uint32_t> before;
     for (int i = 0; i < plan.engines; ++i) {
       supervisor.start_engine(plan.first_engine + i, engine_options);
       if (!plan.after_engine) continue;
-      wait_for_engines(supervisor, plan, deadline, stop);  // one at a time
+      wait_for_engines(supervisor, plan, before, deadline, stop);  // one at a time
       plan.after_engine(i);
     }
-    if (plan.launcher) plan.launcher->start();
+    if (plan.launcher) {
+      if (!plan.controller) before = live_engine_ids(plan);
+      plan.launcher->start();
+    }
     if (plan.host_only) {
       report.ready(host_ready_line(plan));
     } else {
-      const auto live = wait_for_engines(supervisor, plan, deadline, stop);
+      const auto live = wait_for_engines(supervisor, plan, before, deadline, stop);
       report.ready(live ? ready_line(plan, *live) : plan.launcher->pending());
     }
   } catch (...) {

@@ -66,8 +66,7 @@ int cmd_cluster_start(const Invocation& inv) {
   plan.engines = static_cast<int>(cl.integer("n", 0, kMaxEngines));
   plan.engine_options = load_arguments(cl);
   plan.timeout = cl.seconds("timeout");
-  plan.launcher =
-      make_launcher(cl, {plan.profile, plan.log_level, plan.engine_options, plan.engines});
+  plan.launcher = make_launcher(cl, launch_context(plan));
   if (plan.launcher) plan.engines = 0;  // the launcher's, not ours
   const ClusterLock lock = lock_profile(plan.profile);
   keep_cluster_options(cl, plan);
@@ -78,8 +77,9 @@ int cmd_cluster_engines(const Invocation& inv) {
   CommandLine cl(inv.command, "--n N | --n -K | --remove ID… [options]", inv.summary);
   cl.options().add_options()(
       "n", po::value<long>()->value_name("N"),
-      "engines to add, started with the cluster's own options (its --load list); -K retires the "
-      "K least busy engines")(
+      "engines to add, started with the cluster's own options (its --load list) and launcher "
+      "(ssh: spread over its hosts in turn; mpi, slurm: a new job of N); -K retires the K least "
+      "busy engines")(
       "remove", po::value<std::vector<std::string>>()->multitoken()->value_name("ID..."),
       "retire these engines: each finishes its running task, hands back what it holds, and exits "
       "for good");
@@ -88,7 +88,11 @@ int cmd_cluster_engines(const Invocation& inv) {
   if (cl.has("n") == cl.has("remove")) cl.fail("give either --n N or --remove ID…");
   const long n = cl.has("n") ? cl.integer("n", -kMaxEngines, kMaxEngines) : 0;
   if (cl.has("n") && n == 0) cl.fail("--n must not be 0");
-  if (n > 0) return start_joining(joining_plan(cl, static_cast<int>(n)));
+  if (n > 0) {
+    ClusterPlan plan = joining_plan(cl, static_cast<int>(n));
+    use_cluster_launcher(plan);
+    return start_joining(plan);
+  }
   return retire_engines(cl, static_cast<uint32_t>(-n));
 }
 

@@ -63,6 +63,10 @@ int cmd_cluster_host(const Invocation& inv) {
       "read the connection info from this file instead of standard input")(
       "ranked", po::bool_switch(),
       "one of the ranks of an mpiexec or Slurm job: the engines' log files carry the rank");
+  cl.hidden().add_options()("first-slot", po::value<long>()->default_value(0),
+                            "with --ranked: the slot number of rank 0's first engine (a job "
+                            "that `herd cluster engines` added numbers its log files after "
+                            "the cluster's)");
   add_load_option(cl);
   if (!cl.parse(inv.args)) return 0;
 
@@ -74,9 +78,10 @@ int cmd_cluster_host(const Invocation& inv) {
   plan.host_only = true;
   plan.profile.create_dirs();
   if (cl.flag("ranked")) {
+    const long first = cl.integer("first-slot", 0, kMaxEngines * kMaxEngines);
     const long rank = job_rank();
-    plan.first_engine = static_cast<int>(rank * plan.engines);
-    plan.log_name = "host-" + std::to_string(rank) + ".log";
+    plan.first_engine = static_cast<int>(first + rank * plan.engines);
+    plan.log_name = "host-" + std::to_string(first + rank) + ".log";
   }
   // Ranks share the cluster's profile; a host supervisor has one of its own.
   const auto lock =

@@ -52,7 +52,7 @@ int cmd_cluster_stop(const Invocation& inv) {
     remove_pid_file(f.path);
     return true;
   });
-  const bool launched = !launch_record(profile).is_null();
+  const bool launched = launch_recorded(profile);
   if (files.empty() && !launched) {
     std::cout << "no cluster running for profile " << profile.name() << std::endl;
     return 0;

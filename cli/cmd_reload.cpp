@@ -31,10 +31,20 @@ int cmd_cluster_reload(const Invocation& inv) {
   ClusterPlan plan = joining_plan(cl, 0);
   // Fresh engines without the cluster's --load list would offer none of its
   // tasks: better no reload than a cluster emptied of them.
-  if (!read_cluster_options(plan.profile))
+  const auto kept = read_cluster_options(plan.profile);
+  if (!kept)
     throw herd::Error("the cluster of profile " + plan.profile.name() +
                       " keeps no options (run/cluster.json; it was not started by `herd cluster "
                       "start` of this version): restart it to reload");
+  // Fresh engines start here, one at a time: the engines of a launched
+  // cluster would all move to the controller's host.
+  if (kept->launcher != "local")
+    throw herd::Error(
+        "herd cluster reload starts its fresh engines on this host, but the engines "
+        "of profile " +
+        plan.profile.name() + " come from its " + kept->launcher +
+        " launcher: add fresh ones with `herd cluster engines --n N`, then retire "
+        "the old ones with `herd cluster engines --remove ID…`");
   const auto step = plan.timeout;
   const auto answer_wait = std::min(step, kMaxAnswerWait);
   const std::vector<uint32_t> old = serving_engines(plan.profile, answer_wait);

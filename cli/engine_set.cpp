@@ -1,10 +1,14 @@
 #include "engine_set.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -77,10 +81,45 @@ ClusterPlan joining_plan(const CommandLine& cl, int engines) {
   return plan;
 }
 
+LaunchContext launch_context(const ClusterPlan& plan) {
+  LaunchContext context;
+  context.profile = plan.profile;
+  context.log_level = plan.log_level;
+  context.load_arguments = plan.engine_options;
+  context.engines = plan.engines;
+  context.first_slot = plan.first_engine;
+  return context;
+}
+
+void use_cluster_launcher(ClusterPlan& plan) {
+  const auto kept = read_cluster_options(plan.profile);
+  if (!kept || kept->launcher == "local") return;
+  plan.launcher = make_joining_launcher(kept->launcher_args, launch_context(plan));
+  plan.engines = 0;  // the launcher's, not ours
+}
+
 int start_joining(const ClusterPlan& plan) {
+  // Every start in progress holds this lock shared; the last to finish
+  // (the one that gets it exclusively) ends the controller's hold, under
+  // the lock, so that no start that begins meanwhile loses its hold. A
+  // record lock (fcntl), not flock: it belongs to this process only, so the
+  // supervisor daemon forked meanwhile does not keep holding it.
+  const auto lock_path = plan.profile.run_dir() / "engines-coming.lock";
+  const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0)
+    throw std::runtime_error("cannot open " + lock_path.string() + ": " + std::strerror(errno));
+  const auto set_lock = [lock](short type, int command) {
+    struct flock whole {};
+    whole.l_type = type;
+    whole.l_whence = SEEK_SET;
+    return ::fcntl(lock, command, &whole) == 0;
+  };
+  set_lock(F_RDLCK, F_SETLKW);
   announce_engines_coming(plan.profile, plan.timeout);
   const int code = start_cluster(plan, true);
-  announce_engines_coming(plan.profile, milliseconds(0));
+  set_lock(F_UNLCK, F_SETLK);
+  if (set_lock(F_WRLCK, F_SETLK)) announce_engines_coming(plan.profile, milliseconds(0));
+  ::close(lock);
   return code;
 }
 

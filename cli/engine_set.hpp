@@ -20,6 +20,16 @@ namespace herd::cli {
 // herd::Error if no cluster runs for the profile.
 ClusterPlan joining_plan(const CommandLine& cl, int engines);
 
+// What a launcher needs of the plan: its profile, log level, --load list,
+// engine count and first slot.
+LaunchContext launch_context(const ClusterPlan& plan);
+
+// For `herd cluster engines --n N`: a cluster started with a launcher (ssh,
+// mpi, slurm; run/cluster.json) gets the plan's engines through it, started
+// the way its own were, instead of on this host. Throws UsageError if the
+// kept launcher options no longer parse.
+void use_cluster_launcher(ClusterPlan& plan);
+
 // Starts the plan in a daemon, telling the controller first that engines
 // are coming, so that a task only they offer waits for them instead of
 // failing with UnknownTask; the hold ends once they are ready (or not).

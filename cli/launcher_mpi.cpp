@@ -7,7 +7,8 @@
 // cluster's engine.json (0600), read by path: mpiexec forwards standard
 // input to rank 0 only, and the ranks of a multi-node job find it on the
 // shared home folder. mpiexec refuses to run as root unless told:
-// as root we pass --allow-run-as-root.
+// as root we pass --allow-run-as-root. `herd cluster engines --n N` runs
+// another such job of N ranks, its engines numbered on (--first-slot).
 //
 // Stop: SIGTERM to mpiexec, which passes it to every rank; each rank stops
 // its engine. mpiexec's pid is recorded, so `herd cluster stop` ends it even
@@ -31,8 +32,6 @@ namespace {
 using std::chrono::milliseconds;
 using Json = nlohmann::json;
 
-constexpr long kMaxEngines = 4096;
-
 std::string command_name(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
   std::string first;
@@ -52,20 +51,18 @@ class MpiLauncher : public Launcher {
     if (std::getenv("HERD_DIR")) argv.insert(argv.end(), {"-x", "HERD_DIR"});
     argv.insert(argv.end(), mpi_args_.begin(), mpi_args_.end());
     argv.push_back(self_path());
-    const auto host = host_supervisor_arguments(context_, context_.profile.name(), 1);
-    argv.insert(argv.end(), host.begin(), host.end());
-    argv.insert(argv.end(),
-                {"--ranked", "--connection-file", context_.profile.engine_file().string()});
-    log_ = context_.profile.log_dir() / "mpiexec.log";
+    const auto rank = ranked_supervisor_arguments(context_);
+    argv.insert(argv.end(), rank.begin(), rank.end());
+    log_ = context_.profile.log_dir() / ("mpiexec" + tag_suffix(context_) + ".log");
     std::error_code none;
     log_start_ = std::filesystem::file_size(log_, none);
     if (none) log_start_ = 0;
     spdlog::info("starting {} engine(s): {}", context_.engines, shell_line(argv));
     mpiexec_ = std::make_unique<Program>(argv, "", log_);
-    write_launch_record(context_.profile, {{"launcher", "mpi"},
-                                           {"pid", mpiexec_->pid()},
-                                           {"command", "mpiexec"},
-                                           {"log", log_.string()}});
+    write_launch_record(context_, {{"launcher", "mpi"},
+                                   {"pid", mpiexec_->pid()},
+                                   {"command", "mpiexec"},
+                                   {"log", log_.string()}});
   }
 
   int engines() const override { return static_cast<int>(context_.engines); }
@@ -83,7 +80,7 @@ class MpiLauncher : public Launcher {
   std::vector<std::string> stop(milliseconds bound) override {
     if (mpiexec_) mpiexec_->stop(bound);
     mpiexec_.reset();
-    remove_launch_record(context_.profile);
+    remove_launch_record(context_);
     return {};
   }
 
@@ -99,8 +96,7 @@ class MpiLauncher : public Launcher {
 }  // namespace
 
 std::unique_ptr<Launcher> make_mpi_launcher(const CommandLine& cl, LaunchContext context) {
-  if (context.engines < 1 || context.engines > kMaxEngines)
-    cl.fail("--launcher mpi needs --n between 1 and " + std::to_string(kMaxEngines));
+  check_job_size(cl, context);
   return std::make_unique<MpiLauncher>(std::move(context), split_words(cl.text("mpi-args")));
 }
 

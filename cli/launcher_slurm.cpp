@@ -8,6 +8,8 @@
 // environment. The job id is recorded (run/launcher.json) and shown by
 // `herd status`. A job still pending when --timeout runs out is no failure:
 // the start reports `pending slurm_job=ID` and the cluster stays up.
+// `herd cluster engines --n N` submits another such job of N tasks, with a
+// script of its own (run/slurm-job+TAG.sh).
 //
 // Stop: scancel ID, then wait (bounded) until squeue no longer lists it.
 #include <spdlog/spdlog.h>
@@ -27,7 +29,6 @@ namespace {
 using std::chrono::milliseconds;
 using Json = nlohmann::json;
 
-constexpr long kMaxEngines = 4096;
 constexpr milliseconds kCommandBound{10'000};
 // How often the supervisor asks squeue whether the job is still there: often
 // while the start waits, then more and more rarely (a site's slurmctld
@@ -56,21 +57,20 @@ class SlurmLauncher : public Launcher {
       : context_(std::move(context)), sbatch_args_(std::move(sbatch_args)) {}
 
   void start() override {
-    const auto script = context_.profile.run_dir() / "slurm-job.sh";
-    write_script(script);
+    write_script(script());
     std::vector<std::string> argv = {
         "sbatch",     "--parsable",
         "--job-name", "herd-" + context_.profile.name(),
         "--ntasks",   std::to_string(context_.engines),
         "--output",   (context_.profile.log_dir() / "slurm-%j.log").string()};
     argv.insert(argv.end(), sbatch_args_.begin(), sbatch_args_.end());
-    argv.push_back(script.string());
+    argv.push_back(script().string());
     const auto r = run_program(argv, kCommandBound);
     const auto words = split_words(r.output);
     if (!r.ok() || words.empty())
       throw std::runtime_error("sbatch failed: " + (r.output.empty() ? "no output" : r.output));
     job_ = words.back().substr(0, words.back().find(';'));  // "ID;cluster"
-    write_launch_record(context_.profile, {{"launcher", "slurm"}, {"job", job_}});
+    write_launch_record(context_, {{"launcher", "slurm"}, {"job", job_}});
     spdlog::info("submitted slurm job {} of {} task(s)", job_, context_.engines);
     next_look_ = Clock::now() + queue_poll_;
   }
@@ -98,9 +98,9 @@ class SlurmLauncher : public Launcher {
   std::vector<std::string> stop(milliseconds bound) override {
     auto left = stop_recorded_slurm({{"job", job_}}, bound);
     if (left.empty()) {
-      remove_launch_record(context_.profile);
+      remove_launch_record(context_);
       std::error_code ignored;
-      std::filesystem::remove(context_.profile.run_dir() / "slurm-job.sh", ignored);
+      std::filesystem::remove(script(), ignored);
     }
     return left;
   }
@@ -108,11 +108,13 @@ class SlurmLauncher : public Launcher {
  private:
   using Clock = std::chrono::steady_clock;
 
+  std::filesystem::path script() const {
+    return context_.profile.run_dir() / ("slurm-job" + tag_suffix(context_) + ".sh");
+  }
+
   void write_script(const std::filesystem::path& script) const {
-    auto args = host_supervisor_arguments(context_, context_.profile.name(), 1);
+    auto args = ranked_supervisor_arguments(context_);
     args.insert(args.begin(), {"srun", self_path()});
-    args.insert(args.end(),
-                {"--ranked", "--connection-file", context_.profile.engine_file().string()});
     std::ofstream out(script, std::ios::trunc);
     out << "#!/bin/sh\n# herd cluster start --launcher slurm: one engine per task.\nexec "
         << shell_line(args) << '\n';
@@ -130,8 +132,7 @@ class SlurmLauncher : public Launcher {
 }  // namespace
 
 std::unique_ptr<Launcher> make_slurm_launcher(const CommandLine& cl, LaunchContext context) {
-  if (context.engines < 1 || context.engines > kMaxEngines)
-    cl.fail("--launcher slurm needs --n between 1 and " + std::to_string(kMaxEngines));
+  check_job_size(cl, context);
   return std::make_unique<SlurmLauncher>(std::move(context), split_words(cl.text("slurm-args")));
 }
 

@@ -7,6 +7,11 @@
 // link touches neither it nor its engines, which reconnect on their own
 // (the controller takes a known engine back as the same one).
 //
+// `herd cluster engines --n N` on such a cluster spreads its N engines over
+// the cluster's hosts in turn, from the first (a,b=4,c and --n 4: 2 on a,
+// 1 on b, 1 on c), and starts a new host supervisor on each host that gets
+// any, in profile P.HOST+TAG: a host runs one supervisor per profile.
+//
 // Stop: `<ssh-command> HOST '<remote-herd> cluster stop --profile P.HOST'`
 // for every host at once; a host that cannot be reached is named, and the
 // record stays so that a later `herd cluster stop` tries it again.
@@ -48,7 +53,8 @@ std::string host_profile(const std::string& cluster, const std::string& host) {
   return name;
 }
 
-std::vector<Host> parse_hosts(const CommandLine& cl, const std::string& profile) {
+std::vector<Host> parse_hosts(const CommandLine& cl, const std::string& profile,
+                              const std::string& suffix) {
   if (!cl.has("hosts")) cl.fail("--launcher ssh needs --hosts (a,b=4,c)");
   std::vector<Host> hosts;
   std::set<std::string> seen;
@@ -72,10 +78,19 @@ std::vector<Host> parse_hosts(const CommandLine& cl, const std::string& profile)
     if (host.name.empty() || host.name.front() == '-')
       cl.fail("--hosts: bad host name in '" + item + "'");
     if (!seen.insert(host.name).second) cl.fail("--hosts: " + host.name + " is given twice");
-    host.profile = host_profile(profile, host.name);
+    host.profile = host_profile(profile, host.name) + suffix;
     hosts.push_back(std::move(host));
   }
   if (hosts.empty()) cl.fail("--hosts names no host");
+  return hosts;
+}
+
+// `engines` engines dealt to `hosts` in turn, from the first; hosts dealt
+// none are left out.
+std::vector<Host> spread(std::vector<Host> hosts, long engines) {
+  for (auto& host : hosts) host.engines = 0;
+  for (long i = 0; i < engines; ++i) ++hosts[static_cast<size_t>(i) % hosts.size()].engines;
+  std::erase_if(hosts, [](const Host& h) { return h.engines == 0; });
   return hosts;
 }
 
@@ -105,7 +120,7 @@ class SshLauncher : public Launcher {
         hosts_(std::move(hosts)) {}
 
   void start() override {
-    write_launch_record(context_.profile, record());
+    write_launch_record(context_, record());
     std::ifstream in(context_.profile.engine_file());
     std::stringstream info;
     info << in.rdbuf();
@@ -147,7 +162,7 @@ class SshLauncher : public Launcher {
   std::vector<std::string> stop(milliseconds bound) override {
     starting_.clear();  // a start still under way is cut short
     auto left = stop_recorded_ssh(record(), bound);
-    if (left.empty()) remove_launch_record(context_.profile);
+    if (left.empty()) remove_launch_record(context_);
     return left;
   }
 
@@ -174,7 +189,8 @@ class SshLauncher : public Launcher {
 std::unique_ptr<Launcher> make_ssh_launcher(const CommandLine& cl, LaunchContext context) {
   auto ssh = split_words(cl.text("ssh-command"));
   if (ssh.empty()) cl.fail("--ssh-command is empty");
-  auto hosts = parse_hosts(cl, context.profile.name());
+  auto hosts = parse_hosts(cl, context.profile.name(), tag_suffix(context));
+  if (!context.tag.empty()) hosts = spread(std::move(hosts), context.engines);
   return std::make_unique<SshLauncher>(std::move(context), std::move(ssh), cl.text("remote-herd"),
                                        std::move(hosts));
 }

@@ -1055,7 +1055,11 @@ void Controller::Impl::warn_of_mixed_builds(const EngineRecord& engine) {
 
 void Controller::Impl::on_engines_coming(const std::string& rid, const wire::Header& header) {
   const auto hold = std::chrono::milliseconds(header.hold_unknown_ms());
-  hold_unknown_until_ = hold.count() > 0 ? now_ + hold : Clock::time_point{};
+  // Starts overlap (two `herd cluster engines` at once): a later one with a
+  // shorter --timeout must not cut short the hold of one still starting.
+  // Hold 0 ends every hold: only the last start to finish sends it.
+  hold_unknown_until_ =
+      hold.count() > 0 ? std::max(hold_unknown_until_, now_ + hold) : Clock::time_point{};
   held_names_.clear();
   if (hold.count() > 0)
     spdlog::info("engines are starting: a task no live engine offers waits up to {} ms for them",

@@ -10,6 +10,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libzmq3-dev cppzmq-dev libprotobuf-dev protobuf-compiler \
   libboost-program-options-dev libspdlog-dev nlohmann-json3-dev \
   libgtest-dev libgmock-dev \
-  openmpi-bin slurm-wlm munge >/dev/null
+  openmpi-bin slurm-wlm munge openssh-server openssh-client >/dev/null
 # openmpi-bin, slurm-wlm and munge: the launcher tests (tests/integration/launcher_*)
-# run mpiexec and a single-node Slurm of their own; the daemons are not started here.
+# run mpiexec and a single-node Slurm of their own; openssh-server and openssh-client: the ssh
+# launcher's test runs an sshd of its own in a network namespace. No daemon is started here.

@@ -378,4 +378,61 @@ TEST(EngineSetTest, UnknownTaskWaitsWhileEnginesAreStarting) {
   EXPECT_THROW(cluster.client().load_balanced_view().apply(nobody).get(5s), herd::UnknownTask);
 }
 
+// Two starts announced at once (two `herd cluster engines`): the later one,
+// with a shorter --timeout, must not cut short the earlier one's hold.
+TEST(EngineSetTest, AShorterHoldAnnouncedLaterDoesNotEndAnEarlierOne) {
+  TestCluster cluster(1, "overlap");
+  const auto info = herd::read_connection_file(cluster.supervisor_file());
+  herd::test::RawPeer supervisor(info.url, info.curve);
+  for (uint64_t hold_ms : {30'000u, 100u}) {
+    herd::wire::Header coming;
+    coming.set_type(herd::wire::ENGINES_COMING);
+    coming.set_hold_unknown_ms(hold_ms);
+    ASSERT_TRUE(supervisor.send(coming));
+    ASSERT_TRUE(supervisor.receive_type(herd::wire::ENGINES_COMING).has_value());
+  }
+  std::this_thread::sleep_for(500ms);  // well past the shorter hold
+  const herd::Task<std::string()> only_extra{"only_extra"};
+  auto pending = cluster.client().load_balanced_view().apply(only_extra);
+  const RunResult r = herd_cmd(
+      cluster, {"cluster", "engines", "--n", "1", "--load", herd::test::extra_tasks_library()});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(pending.get(kResultWait), "extra");
+}
+
+// Two `herd cluster engines` at once: the one that finishes first must not
+// end the hold while the other's engine is still starting (its task library
+// keeps loading while a file exists).
+TEST(EngineSetTest, TheFirstOfTwoStartsToFinishLeavesTheOthersHold) {
+  TestCluster cluster(1, "overlap2");
+  herd::test::TempDir scratch("herd-overlap");
+  const fs::path hold = scratch.path() / "hold";
+  std::ofstream(hold).put('\n');
+  const std::vector<std::string> args = {herd::test::herd_binary(),
+                                         "cluster",
+                                         "engines",
+                                         "--n",
+                                         "1",
+                                         "--load",
+                                         herd::test::extra_tasks_library(),
+                                         "--load",
+                                         HERD_TEST_HELD_LOAD_LIB,
+                                         "--profile",
+                                         cluster.profile()};
+  herd::test::ChildProcess slow(
+      args, {{"HERD_DIR", cluster.herd_dir().string()}, {"HERD_TEST_HOLD_FILE", hold.string()}},
+      scratch.path() / "out", scratch.path() / "err");
+  const fs::path log = cluster.log_dir() / "controller.log";
+  ASSERT_TRUE(wait_for_text(log, "engines are starting", 10s)) << read_file(log);
+  const RunResult quick = herd_cmd(cluster, {"cluster", "engines", "--n", "1"});
+  ASSERT_EQ(quick.exit_code, 0) << quick.describe();
+  // Only the engine still starting offers it: it waits for that engine.
+  const herd::Task<std::string()> only_extra{"only_extra"};
+  auto pending = cluster.client().load_balanced_view().apply(only_extra);
+  std::this_thread::sleep_for(300ms);
+  fs::remove(hold);
+  EXPECT_EQ(pending.get(kResultWait), "extra");
+  ASSERT_EQ(slow.wait(30s), 0) << slow.describe();
+}
+
 }  // namespace

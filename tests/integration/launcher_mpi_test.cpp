@@ -2,6 +2,8 @@
 // oversubscribed on a small machine): the ranks run the engines and tasks
 // run on all of them; an engine killed inside the job is restarted by its
 // rank while the job goes on; stop leaves no rank, engine or mpiexec.
+// `herd cluster engines --n N` on such a cluster starts a new mpiexec job
+// of N ranks, which stop ends as well.
 // Skips when mpiexec is not installed (deploy/install-deps.sh installs it).
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -83,6 +85,37 @@ TEST(MpiLauncherTest, RanksRunTheEnginesRestartThemAndStopLeavesNothing) {
   EXPECT_EQ(stop.exit_code, 0) << stop.describe();
   EXPECT_TRUE(herd::test::wait_until_gone(everything, 10s).empty())
       << "a rank, an engine or mpiexec outlived herd cluster stop";
+}
+
+TEST(MpiLauncherTest, EnginesAddedToTheClusterComeFromANewJobThatStopEnds) {
+  if (!herd::test::on_path("mpiexec"))
+    GTEST_SKIP() << "mpiexec is not installed (apt-get install openmpi-bin)";
+  TestCluster cluster(1, "mpi",
+                      {.extra_args = {"--launcher", "mpi", "--mpi-args=--oversubscribe"}});
+  const auto first_job = status_of(cluster).at("launcher").at("pid").get<pid_t>();
+  const RunResult more =
+      cluster.herd({"cluster", "engines", "--n", "2", "--profile", "mpi", "--timeout", "30"});
+  ASSERT_EQ(more.exit_code, 0) << more.describe();
+  EXPECT_EQ(live_pids(status_of(cluster)).size(), 3u);
+
+  const auto run = cluster.herd_dir() / "profile_mpi" / "run";
+  const Json added = Json::parse(herd::test::read_text(run / "launcher+1.json"), nullptr, false);
+  ASSERT_TRUE(added.is_object()) << "no record of the added job";
+  EXPECT_EQ(added.at("launcher"), "mpi") << added.dump();
+  const auto second_job = added.at("pid").get<pid_t>();
+  EXPECT_NE(second_job, first_job);
+  EXPECT_TRUE(herd::test::process_alive(second_job));
+  // Its ranks' engines are numbered after the cluster's own.
+  for (const char* log : {"engine-1.log", "engine-2.log"})
+    EXPECT_TRUE(std::filesystem::exists(cluster.herd_dir() / "profile_mpi" / "log" / log)) << log;
+
+  std::vector<pid_t> everything = cluster.recorded_pids();
+  everything.insert(everything.end(), {first_job, second_job});
+  const RunResult stop = cluster.stop();
+  EXPECT_EQ(stop.exit_code, 0) << stop.describe();
+  EXPECT_TRUE(herd::test::wait_until_gone(everything, 10s).empty())
+      << "a rank, an engine or an mpiexec outlived herd cluster stop";
+  EXPECT_FALSE(std::filesystem::exists(run / "launcher+1.json"));
 }
 
 TEST(MpiLauncherTest, ALibraryTheRanksCannotLoadFailsTheStartWithTheLoadersMessage) {

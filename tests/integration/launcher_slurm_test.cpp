@@ -2,7 +2,8 @@
 // one the test starts itself (support/slurm_node.hpp). One batch job runs
 // the engines, tasks run on them, `herd status` shows the job, and stop
 // cancels it (squeue is empty after); a job still pending at --timeout is
-// reported as such and leaves the cluster up. Skips when Slurm or munge is
+// reported as such and leaves the cluster up; `herd cluster engines --n N`
+// on such a cluster submits a job of its own, which stop cancels too. Skips when Slurm or munge is
 // not installed (deploy/install-deps.sh installs them).
 #include <gtest/gtest.h>
 
@@ -90,6 +91,23 @@ TEST_F(SlurmLauncherTest, AJobStillPendingAtTheTimeoutLeavesTheClusterUp) {
       {herd::test::herd_binary(), "cluster", "stop", "--profile", "pending"}, 30s, env);
   EXPECT_EQ(stop.exit_code, 0) << stop.describe();
   EXPECT_TRUE(slurm_->queue().empty()) << "the pending job outlived herd cluster stop";
+}
+
+TEST_F(SlurmLauncherTest, EnginesAddedToTheClusterComeFromAJobOfTheirOwnThatStopCancels) {
+  TestCluster cluster(1, "slurmadd", {.extra_args = {"--launcher", "slurm"}});
+  ASSERT_EQ(slurm_->queue().size(), 1u);
+  const RunResult more =
+      cluster.herd({"cluster", "engines", "--n", "1", "--profile", "slurmadd", "--timeout", "30"});
+  ASSERT_EQ(more.exit_code, 0) << more.describe();
+  EXPECT_NE(more.out.find("engines=2"), std::string::npos) << more.describe();
+  const auto queue = slurm_->queue();
+  ASSERT_EQ(queue.size(), 2u) << "no job of its own for the added engine";
+  for (const auto& job : queue) EXPECT_NE(job.find("RUNNING"), std::string::npos) << job;
+  EXPECT_EQ(cluster.client().load_balanced_view().apply(test_tasks::add, 2, 3).get(kResultWait), 5);
+
+  const RunResult stop = cluster.stop();
+  EXPECT_EQ(stop.exit_code, 0) << stop.describe();
+  EXPECT_TRUE(slurm_->queue().empty()) << "a job outlived herd cluster stop";
 }
 
 }  // namespace

@@ -1,15 +1,17 @@
-// The ssh launcher across hosts: network namespaces (support/netns.hpp)
-// stand for the machines, and the stand-in for ssh runs the command inside
-// the named host's namespace with a host name of its own (a UTS namespace),
-// as sshd would on that machine. The controller runs in h1; h2's host
-// supervisor runs two engines, which register from "h2"; h2's link goes
+// The ssh launcher across hosts, over real ssh: network namespaces
+// (support/netns.hpp) stand for the machines, and h2 runs a real sshd
+// (support/ssh_server.hpp) on a port of its own, with keys the test
+// generates, a host name of its own and a herd folder of its own. The
+// controller runs in h1; `--hosts <h2's address>=2` starts h2's host
+// supervisor over ssh, whose two engines register from h2; h2's link goes
 // down (they are lost) and up again: the same engines register again,
 // once each, and nothing new was started; stop leaves nothing on h2.
+// `herd cluster engines --n N` on that cluster starts its engines on h2
+// too, through the same launcher, and stop stops them as well.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -18,6 +20,7 @@
 
 #include "support/launch_checks.hpp"
 #include "support/netns.hpp"
+#include "support/ssh_server.hpp"
 #include "support/status_json.hpp"
 #include "support/subprocess.hpp"
 #include "support/temp_dir.hpp"
@@ -28,11 +31,13 @@ namespace {
 namespace fs = std::filesystem;
 using herd::test::NetworkNamespaces;
 using herd::test::RunResult;
+using herd::test::SshServer;
 using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 constexpr char kProfile[] = "netssh";
+constexpr char kH2Name[] = "h2";
 constexpr auto kLossBound = 15s;
 // TCP retransmits back off while the link is down.
 constexpr auto kRejoinBound = 40s;
@@ -42,19 +47,17 @@ class SshNetnsTest : public ::testing::Test {
   void SetUp() override {
     const std::string& reason = NetworkNamespaces::unavailable_reason();
     if (!reason.empty()) GTEST_SKIP() << "network namespaces cannot be created here: " << reason;
+    if (const auto& why = SshServer::unavailable_reason(); !why.empty()) GTEST_SKIP() << why;
     net_ = std::make_unique<NetworkNamespaces>(2);
-    {
-      std::ofstream out(ssh_);
-      out << "#!/bin/sh\nhost=$1; shift\n"
-             "exec ip netns exec \"$host\" unshare --uts sh -c "
-             "'hostname \"$1\" && cd / && exec sh -c \"$2\"' sh \"$host\" \"$*\"\n";
-    }
-    fs::permissions(ssh_, fs::perms::owner_all);
+    fs::create_directories(h2_dir_);
+    fs::create_directories(sshd_dir_);
+    sshd_ = std::make_unique<SshServer>(net_->exec_prefix(2), net_->address(2), kH2Name, sshd_dir_,
+                                        h2_dir_);
   }
 
   void TearDown() override {
     if (!net_) return;
-    if (HasFailure()) std::cerr << logs();
+    if (HasFailure()) std::cerr << logs() << "--- sshd\n" << (sshd_ ? sshd_->log() : "");
     in_h1({"cluster", "stop", "--profile", kProfile});
   }
 
@@ -63,6 +66,34 @@ class SshNetnsTest : public ::testing::Test {
     argv.push_back(herd::test::herd_binary());
     argv.insert(argv.end(), args.begin(), args.end());
     return herd::test::run_command(argv, 60s, {{"HERD_DIR", dir_.path().string()}});
+  }
+
+  // `herd cluster start --launcher ssh --hosts HOSTS` in h1, its controller
+  // on h1's address, over the real ssh to h2's sshd.
+  RunResult start_cluster(const std::string& hosts) const {
+    return in_h1({"cluster",
+                  "start",
+                  "--daemonize",
+                  "--profile",
+                  kProfile,
+                  "--ip",
+                  net_->address(1),
+                  "--heartbeat-interval",
+                  "200",
+                  "--heartbeat-misses",
+                  "5",
+                  "--timeout",
+                  "30",
+                  "--load",
+                  herd::test::test_tasks_library(),
+                  "--launcher",
+                  "ssh",
+                  "--hosts",
+                  hosts,
+                  "--ssh-command",
+                  sshd_->ssh_command(),
+                  "--remote-herd",
+                  herd::test::herd_binary()});
   }
 
   std::optional<Json> status() const {
@@ -87,43 +118,24 @@ class SshNetnsTest : public ::testing::Test {
     return out;
   }
 
-  herd::test::TempDir dir_{"herd-ssh-netns-test"};
-  const fs::path ssh_ = dir_.path() / "ssh";
+  herd::test::TempDir dir_{"herd-ssh-netns-test"};  // h1's HERD_DIR, and h2's below it
+  const fs::path h2_dir_ = dir_.path() / "h2";
+  const fs::path sshd_dir_ = dir_.path() / "sshd";
   std::unique_ptr<NetworkNamespaces> net_;
+  std::unique_ptr<SshServer> sshd_;  // stopped before the namespaces go
 };
 
 TEST_F(SshNetnsTest, EnginesOnAnotherHostOutliveALinkDownAndRegisterOnceAgain) {
-  const std::string h2 = net_->name(2);
-  const RunResult start = in_h1({"cluster",
-                                 "start",
-                                 "--daemonize",
-                                 "--profile",
-                                 kProfile,
-                                 "--ip",
-                                 net_->address(1),
-                                 "--heartbeat-interval",
-                                 "200",
-                                 "--heartbeat-misses",
-                                 "5",
-                                 "--timeout",
-                                 "30",
-                                 "--load",
-                                 herd::test::test_tasks_library(),
-                                 "--launcher",
-                                 "ssh",
-                                 "--hosts",
-                                 h2 + "=2",
-                                 "--ssh-command",
-                                 ssh_.string(),
-                                 "--remote-herd",
-                                 herd::test::herd_binary()});
+  const std::string h2 = net_->address(2);
+  const RunResult start = start_cluster(h2 + "=2");
   ASSERT_EQ(start.exit_code, 0) << start.describe();
   const auto up = status();
   ASSERT_TRUE(up);
   const auto engines = live(*up);
   ASSERT_EQ(engines.size(), 2u) << up->dump();
-  for (const auto& e : up->at("engines")) EXPECT_EQ(e.at("host"), h2) << up->dump();
-  const auto remote = herd::test::profile_pids(dir_.path(), std::string(kProfile) + "." + h2);
+  for (const auto& e : up->at("engines")) EXPECT_EQ(e.at("host"), kH2Name) << up->dump();
+  // In h2's own herd folder, under the profile named for the host.
+  const auto remote = herd::test::profile_pids(h2_dir_, std::string(kProfile) + "." + h2);
   ASSERT_EQ(remote.size(), 3u);  // the host supervisor and its two engines
 
   net_->set_link(2, false);
@@ -139,6 +151,38 @@ TEST_F(SshNetnsTest, EnginesOnAnotherHostOutliveALinkDownAndRegisterOnceAgain) {
   const RunResult stop = in_h1({"cluster", "stop", "--profile", kProfile});
   EXPECT_EQ(stop.exit_code, 0) << stop.describe();
   EXPECT_TRUE(herd::test::wait_until_gone(remote, 10s).empty()) << "h2 kept a process";
+}
+
+TEST_F(SshNetnsTest, EnginesAddedToTheClusterComeFromItsLauncherAndStopWithIt) {
+  const std::string h2 = net_->address(2);
+  const RunResult start = start_cluster(h2 + "=1");
+  ASSERT_EQ(start.exit_code, 0) << start.describe();
+  const auto first = herd::test::profile_pids(h2_dir_, std::string(kProfile) + "." + h2);
+  ASSERT_EQ(first.size(), 2u);  // the host supervisor and its engine
+
+  const RunResult more =
+      in_h1({"cluster", "engines", "--n", "2", "--profile", kProfile, "--timeout", "30"});
+  ASSERT_EQ(more.exit_code, 0) << more.describe();
+  EXPECT_NE(more.out.find("engines=3"), std::string::npos) << more.describe();
+  const auto up = status();
+  ASSERT_TRUE(up);
+  ASSERT_EQ(live(*up).size(), 3u) << up->dump();
+  for (const auto& e : up->at("engines")) EXPECT_EQ(e.at("host"), kH2Name) << up->dump();
+  // A host supervisor of its own on h2 (one runs per profile), none on h1.
+  const auto added = herd::test::profile_pids(h2_dir_, std::string(kProfile) + "." + h2 + "+1");
+  ASSERT_EQ(added.size(), 3u);  // the host supervisor and its two engines
+  EXPECT_EQ(herd::test::profile_pids(dir_.path(), kProfile).size(), 3u)
+      << "h1 runs more than the cluster's supervisor, its controller and the added engines' "
+         "supervisor";
+
+  const RunResult stop = in_h1({"cluster", "stop", "--profile", kProfile});
+  EXPECT_EQ(stop.exit_code, 0) << stop.describe();
+  auto all = first;
+  all.insert(all.end(), added.begin(), added.end());
+  EXPECT_TRUE(herd::test::wait_until_gone(all, 10s).empty()) << "h2 kept a process";
+  for (const auto& entry : fs::directory_iterator(dir_.path() / "profile_netssh" / "run"))
+    EXPECT_NE(entry.path().filename().string().rfind("launcher", 0), 0u)
+        << "a launch record is left: " << entry.path();
 }
 
 }  // namespace

@@ -94,6 +94,14 @@ TEST_F(SshLauncherTest, EnginesRunOnEachHostAndStopLeavesNothing) {
   EXPECT_FALSE(fs::exists(dir / "profile_ssh" / "run" / "launcher.json"));
 }
 
+TEST_F(SshLauncherTest, ReloadRefusesToMoveTheEnginesToTheControllersHost) {
+  TestCluster cluster(1, "ssh", {.extra_args = launcher_args("a")});
+  const RunResult reload = cluster.herd({"cluster", "reload", "--profile", "ssh"});
+  EXPECT_EQ(reload.exit_code, 1) << reload.describe();
+  EXPECT_NE(reload.err.find("herd cluster engines --n N"), std::string::npos) << reload.describe();
+  EXPECT_EQ(profile_pids(cluster.herd_dir(), "ssh.a").size(), 2u) << "a's engine was replaced";
+}
+
 TEST_F(SshLauncherTest, TheConnectionInfoTravelsOnStandardInputOnly) {
   TestCluster cluster(1, "ssh", {.extra_args = launcher_args("a")});
   const auto engine_json = nlohmann::json::parse(herd::test::read_text(cluster.engine_file()));
