@@ -11,7 +11,7 @@
 #include <memory>
 #include <thread>
 
-#include "herd/task.hpp"
+#include "client/src/task_registry.hpp"
 #include "support/test_tasks.hpp"
 
 namespace {
