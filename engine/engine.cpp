@@ -12,10 +12,10 @@
 #include <thread>
 
 #include "client/src/process_groups.hpp"
+#include "client/src/task_registry.hpp"
 #include "engine/executor.hpp"
 #include "engine/exit_announcement.hpp"
 #include "engine/library_load.hpp"
-#include "herd/task.hpp"
 #include "proto/curve.hpp"
 #include "proto/wire.hpp"
 

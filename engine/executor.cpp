@@ -16,10 +16,10 @@
 #include <typeinfo>
 #include <utility>
 
+#include "client/src/task_registry.hpp"
 #include "engine/item_clock.hpp"
 #include "engine/output_capture.hpp"
 #include "herd/error.hpp"
-#include "herd/task.hpp"
 
 namespace herd::engine {
 
@@ -355,7 +355,7 @@ wire::Frames Executor::Core::execute(const wire::Header& in, wire::Frames& task)
     out.mutable_error()->set_actual(in.signature());
   } else {
     const std::string id = wire::task_id(in.client(), in.seq());
-    detail::TaskContextScope context({id, engine_id_, in.attempt(), &cancel_flag_});
+    detail::TaskContextScope context(id, engine_id_, in.attempt(), &cancel_flag_);
     set_task_id_variable(id);
     set_engine_id_variable(engine_id_);
     spdlog::debug("running task {} '{}' (attempt {}, {} items)", id, in.task(), in.attempt(),

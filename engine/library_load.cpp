@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
+#include "client/src/task_registry.hpp"
 #include "engine/sha256.hpp"
-#include "herd/task.hpp"
 
 namespace herd::engine {
 

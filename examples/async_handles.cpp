@@ -49,7 +49,7 @@ int main() try {
   // Only the task's own exception comes back as a RemoteError; any other
   // herd::Error (say, no engine offers the task) ends the program below.
   try {
-    bad.get();
+    (void)bad.get();
     return examples::fail("get() on a failed task returned");
   } catch (const herd::RemoteError& e) {
     std::cout << "get() threw herd::RemoteError: " << e.remote_type() << ": " << e.message()

@@ -39,7 +39,7 @@ int main() try {
   std::cout << results.size() << " results: " << examples::format_list(results) << '\n';
 
   try {
-    m.get();
+    (void)m.get();
     return examples::fail("m.get() did not throw");
   } catch (const herd::RemoteError& e) {
     std::cout << "m.get() threw RemoteError for index " << e.index() << ": " << e.message() << '\n';

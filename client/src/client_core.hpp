@@ -184,4 +184,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::chrono::steady_clock::time_point last_heard_, waiting_since_, last_beat_;
 };
 
+// Throws NoSuchEngine unless every id names a live engine (asks the
+// controller: blocks for a round trip). In direct_view.cpp.
+void check_engines(const std::shared_ptr<ClientCore>& core, const std::vector<uint32_t>& ids);
+
 }  // namespace herd::detail

@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "herd/async_result.hpp"
+#include "result_state.hpp"
 
 namespace herd::detail {
 

@@ -28,7 +28,7 @@ Prerequisite named(const std::shared_ptr<ResultState>& state, size_t item, uint3
 // Settles a prerequisite whose result this client holds: adds its value
 // and engines to `out`, or returns the DependencyError it causes.
 std::exception_ptr settle_here(const Prerequisite& p, bool failure_ok, Resolution& out) {
-  const ResultState& s = *p.state;
+  const Results s(p.state);
   const bool whole = p.item == ResultState::kAllItems;
   const size_t failed = whole ? s.first_failure() : (s.successful(p.item) ? s.size() : p.item);
   if (failed < s.size() && (p.arg || !failure_ok)) {
@@ -78,7 +78,7 @@ Resolution resolve(const Prerequisites& prerequisites, uint64_t client_key,
   bool hold = false;
   for (const Prerequisite& p : prerequisites.list) {
     if (!p.state) continue;  // a default-constructed map: nothing to wait for
-    const ResultState& s = *p.state;
+    const Results s(p.state);
     const bool whole = p.item == ResultState::kAllItems;
     if (whole ? s.all_ready() : s.ready(p.item)) {
       if (auto error = settle_here(p, prerequisites.failure_ok, out)) {
@@ -90,7 +90,7 @@ Resolution resolve(const Prerequisites& prerequisites, uint64_t client_key,
     }
     uint64_t client = 0, seq = 0;
     if (!whole && s.size() == 1 && wire::parse_task_id(s.id(), client, seq) &&
-        client == client_key && in_flight(s, seq)) {
+        client == client_key && in_flight(*p.state, seq)) {
       wire::Dependency& d = out.named.emplace_back();
       d.set_client(client);
       d.set_seq(seq);

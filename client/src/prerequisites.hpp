@@ -17,6 +17,7 @@
 
 #include "herd/view.hpp"
 #include "proto/wire.hpp"
+#include "result_state.hpp"
 
 namespace herd::detail {
 

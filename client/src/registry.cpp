@@ -1,7 +1,7 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "herd/task.hpp"
+#include "task_registry.hpp"
 
 namespace herd {
 
@@ -11,10 +11,26 @@ thread_local TaskContext current_task;
 
 const TaskContext& this_task() { return current_task; }
 
+bool TaskContext::cancelled() const {
+  return cancel_flag_ && cancel_flag_->load(std::memory_order_relaxed);
+}
+
 namespace detail {
 
-TaskContextScope::TaskContextScope(TaskContext context) { current_task = std::move(context); }
+TaskContextScope::TaskContextScope(std::string task_id, uint32_t engine_id, uint32_t attempt,
+                                   const std::atomic<bool>* cancel_flag) {
+  current_task.task_id = std::move(task_id);
+  current_task.engine_id = engine_id;
+  current_task.attempt = attempt;
+  current_task.cancel_flag_ = cancel_flag;
+}
 TaskContextScope::~TaskContextScope() { current_task = TaskContext{}; }
+
+void throw_bad_arguments(const std::string& what) { throw BadArguments(what); }
+
+void register_task(std::string name, std::string signature, AnyFunction function, Invoker invoke) {
+  TaskRegistry::instance().add({std::move(name), std::move(signature), function, invoke});
+}
 
 namespace {
 // Lives in libherd: every task library and client in a process shares it.

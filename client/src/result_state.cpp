@@ -1,8 +1,9 @@
+#include "result_state.hpp"
+
 #include <tuple>
 
 #include "callback_runner.hpp"
 #include "client_core.hpp"
-#include "herd/async_result.hpp"
 
 namespace herd::detail {
 
@@ -63,15 +64,16 @@ std::shared_ptr<ResultState> ResultState::derive(std::function<Bytes(std::vector
   auto finish = [this, weak = std::weak_ptr(derived), combine = std::move(combine)] {
     const auto out = weak.lock();
     if (!out) return;
-    const size_t failed = first_failure();
+    const Results self(shared_from_this());
+    const size_t failed = self.first_failure();
     if (failed < size()) {
-      out->fail(error(failed), {});
+      out->fail(self.error(failed), {});
       return;
     }
     try {
       std::vector<Bytes> parts;
       parts.reserve(size());
-      for (size_t i = 0; i < size(); ++i) parts.push_back(value(i));
+      for (size_t i = 0; i < size(); ++i) parts.push_back(self.value(i));
       out->complete(combine(std::move(parts)), {});
     } catch (...) {
       out->fail(std::current_exception(), {});
@@ -160,80 +162,109 @@ void ResultState::fail(std::exception_ptr error, TaskMetadata metadata) {
   fail_range(0, 1, std::move(error), std::move(metadata));
 }
 
-void ResultState::wait(size_t item) const {
-  std::unique_lock lock(mutex_);
-  done_cv_.wait(lock, [&] { return item_done(item); });
-}
-
-bool ResultState::wait_until(size_t item, std::chrono::steady_clock::time_point deadline) const {
-  std::unique_lock lock(mutex_);
-  return done_cv_.wait_until(lock, deadline, [&] { return item_done(item); });
-}
-
-void ResultState::wait_all() const {
-  std::unique_lock lock(mutex_);
-  done_cv_.wait(lock, [&] { return pending_ == 0; });
-}
-
-bool ResultState::wait_all_until(std::chrono::steady_clock::time_point deadline) const {
-  std::unique_lock lock(mutex_);
-  return done_cv_.wait_until(lock, deadline, [&] { return pending_ == 0; });
-}
-
-bool ResultState::ready(size_t item) const {
-  std::lock_guard lock(mutex_);
-  return item_done(item);
-}
-
-bool ResultState::all_ready() const {
-  std::lock_guard lock(mutex_);
-  return pending_ == 0;
-}
-
 void ResultState::check_done(size_t item) const {
   if (!item_done(item)) throw NotReady("task " + id(item) + " has not finished");
 }
 
-bool ResultState::successful(size_t item) const {
-  std::lock_guard lock(mutex_);
-  check_done(item);
-  return states_[item] == ItemState::kOk;
+std::string ResultState::id(size_t item) const {
+  return states_.size() == 1 ? id_ : id_ + ":" + std::to_string(item);
 }
 
-bool ResultState::all_successful() const {
-  std::lock_guard lock(mutex_);
-  if (pending_ != 0) throw NotReady("tasks of " + id_ + " have not finished");
-  return errors_.empty();
+void ResultState::abort() {
+  if (Results(shared_from_this()).all_ready()) return;
+  if (source_) return source_->abort();
+  if (auto core = core_.lock()) core->abort(shared_from_this());
 }
 
-Bytes ResultState::value(size_t item) const {
-  std::lock_guard lock(mutex_);
-  check_done(item);
-  if (states_[item] == ItemState::kFailed) std::rethrow_exception(errors_.at(item));
-  return values_[item];
+// Results: what the handles ask of a state, read under its lock.
+
+Results Results::none() {
+  return std::make_shared<ResultState>("", 0, std::weak_ptr<ClientCore>());
 }
 
-std::exception_ptr ResultState::error(size_t item) const {
-  std::lock_guard lock(mutex_);
-  auto it = errors_.find(item);
-  return it == errors_.end() ? nullptr : it->second;
+size_t Results::size() const { return state_->size(); }
+
+void Results::wait(size_t item) const {
+  const ResultState& s = *state_;
+  std::unique_lock lock(s.mutex_);
+  s.done_cv_.wait(lock, [&] { return s.item_done(item); });
 }
 
-size_t ResultState::first_failure() const {
-  std::lock_guard lock(mutex_);
-  return errors_.empty() ? states_.size() : errors_.begin()->first;
+bool Results::wait_until(size_t item, std::chrono::steady_clock::time_point deadline) const {
+  const ResultState& s = *state_;
+  std::unique_lock lock(s.mutex_);
+  return s.done_cv_.wait_until(lock, deadline, [&] { return s.item_done(item); });
 }
 
-TaskMetadata ResultState::metadata(size_t item) const {
-  std::lock_guard lock(mutex_);
-  check_done(item);
+void Results::wait_all() const {
+  const ResultState& s = *state_;
+  std::unique_lock lock(s.mutex_);
+  s.done_cv_.wait(lock, [&] { return s.pending_ == 0; });
+}
+
+bool Results::wait_all_until(std::chrono::steady_clock::time_point deadline) const {
+  const ResultState& s = *state_;
+  std::unique_lock lock(s.mutex_);
+  return s.done_cv_.wait_until(lock, deadline, [&] { return s.pending_ == 0; });
+}
+
+bool Results::ready(size_t item) const {
+  std::lock_guard lock(state_->mutex_);
+  return state_->item_done(item);
+}
+
+bool Results::all_ready() const {
+  std::lock_guard lock(state_->mutex_);
+  return state_->pending_ == 0;
+}
+
+bool Results::successful(size_t item) const {
+  const ResultState& s = *state_;
+  std::lock_guard lock(s.mutex_);
+  s.check_done(item);
+  return s.states_[item] == ResultState::ItemState::kOk;
+}
+
+bool Results::all_successful() const {
+  const ResultState& s = *state_;
+  std::lock_guard lock(s.mutex_);
+  if (s.pending_ != 0) throw NotReady("tasks of " + s.id_ + " have not finished");
+  return s.errors_.empty();
+}
+
+Bytes Results::value(size_t item) const {
+  const ResultState& s = *state_;
+  std::lock_guard lock(s.mutex_);
+  s.check_done(item);
+  if (s.states_[item] == ResultState::ItemState::kFailed)
+    std::rethrow_exception(s.errors_.at(item));
+  return s.values_[item];
+}
+
+std::exception_ptr Results::error(size_t item) const {
+  const ResultState& s = *state_;
+  std::lock_guard lock(s.mutex_);
+  auto it = s.errors_.find(item);
+  return it == s.errors_.end() ? nullptr : it->second;
+}
+
+size_t Results::first_failure() const {
+  const ResultState& s = *state_;
+  std::lock_guard lock(s.mutex_);
+  return s.errors_.empty() ? s.states_.size() : s.errors_.begin()->first;
+}
+
+TaskMetadata Results::metadata(size_t item) const {
+  const ResultState& s = *state_;
+  std::lock_guard lock(s.mutex_);
+  s.check_done(item);
   TaskMetadata md;
-  md.task_id = id(item);
-  md.submitted = submitted_;
-  if (chunks_.empty()) return md;
-  const Chunk& chunk = chunks_[chunk_of_[item]];
+  md.task_id = s.id(item);
+  md.submitted = s.submitted_;
+  if (s.chunks_.empty()) return md;
+  const ResultState::Chunk& chunk = s.chunks_[s.chunk_of_[item]];
   md = chunk.metadata;
-  md.task_id = id(item);
+  md.task_id = s.id(item);
   const size_t index = item - chunk.first;
   if (index < chunk.done_us.size()) {
     const auto at = [&](size_t i) {
@@ -242,19 +273,16 @@ TaskMetadata ResultState::metadata(size_t item) const {
     md.started = index == 0 ? chunk.metadata.started : at(index - 1);
     md.completed = at(index);
   }
-  if (auto it = output_.find(item); it != output_.end())
+  if (auto it = s.output_.find(item); it != s.output_.end())
     std::tie(md.stdout_text, md.stderr_text) = it->second;
   return md;
 }
 
-std::string ResultState::id(size_t item) const {
-  return states_.size() == 1 ? id_ : id_ + ":" + std::to_string(item);
-}
-
-void ResultState::abort() {
-  if (all_ready()) return;
-  if (source_) return source_->abort();
-  if (auto core = core_.lock()) core->abort(shared_from_this());
+std::string Results::id(size_t item) const { return state_->id(item); }
+std::string Results::id() const { return state_->id(); }
+void Results::abort() const { state_->abort(); }
+void Results::add_done_callback(size_t item, std::function<void()> fn) const {
+  state_->add_done_callback(item, std::move(fn));
 }
 
 }  // namespace herd::detail

@@ -52,13 +52,11 @@ void wait_with_progress(CompletionFeed& feed) {
 }
 }  // namespace
 
-CompletionRange as_completed(std::shared_ptr<ResultState> state) {
-  return CompletionRange(CompletionFeed::of_state(std::move(state)));
+CompletionRange Results::as_completed() const {
+  return CompletionRange(CompletionFeed::of_state(state_));
 }
 
-void wait_interactive(std::shared_ptr<ResultState> state) {
-  wait_with_progress(*CompletionFeed::of_state(std::move(state)));
-}
+void Results::wait_interactive() const { wait_with_progress(*CompletionFeed::of_state(state_)); }
 
 CompletionRange as_completed(const std::vector<ResultRef>& refs) {
   check_refs(refs);
@@ -70,14 +68,14 @@ std::optional<size_t> wait_any(const std::vector<ResultRef>& refs,
   check_refs(refs);
   if (!CompletionFeed::of_refs(refs)->next(deadline)) return std::nullopt;
   for (size_t i = 0; i < refs.size(); ++i)
-    if (refs[i].state->ready(refs[i].item)) return i;
+    if (Results(refs[i].state).ready(refs[i].item)) return i;
   return std::nullopt;  // unreachable: an item that finished stays finished
 }
 
 bool wait_all(const std::vector<ResultRef>& refs, std::chrono::steady_clock::time_point deadline) {
   check_refs(refs);
   for (const auto& ref : refs)
-    if (!ref.state->wait_until(ref.item, deadline)) return false;
+    if (!Results(ref.state).wait_until(ref.item, deadline)) return false;
   return true;
 }
 

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "client/src/result_state.hpp"
 #include "herd/herd.hpp"
 
 namespace {
@@ -48,14 +49,14 @@ TEST(AsyncResultTest, CompletedResultDecodes) {
 
 TEST(AsyncResultTest, SuccessfulOnUnfinishedThrowsNotReady) {
   herd::AsyncResult<int> r(make_state());
-  EXPECT_THROW(r.successful(), herd::NotReady);
+  EXPECT_THROW((void)r.successful(), herd::NotReady);
   EXPECT_THROW(r.metadata(), herd::NotReady);
 }
 
 TEST(AsyncResultTest, GetWithTimeoutOnUnfinishedThrowsTimeoutError) {
   herd::AsyncResult<int> r(make_state());
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_THROW(r.get(50ms), herd::TimeoutError);
+  EXPECT_THROW((void)r.get(50ms), herd::TimeoutError);
   EXPECT_GE(std::chrono::steady_clock::now() - start, 50ms);
   EXPECT_FALSE(r.wait(10ms));
 }
@@ -67,7 +68,7 @@ TEST(AsyncResultTest, FailedResultRethrowsTheError) {
   EXPECT_TRUE(r.ready());
   EXPECT_FALSE(r.successful());
   try {
-    r.get();
+    (void)r.get();
     FAIL() << "no exception";
   } catch (const herd::RemoteError& e) {
     EXPECT_EQ(e.remote_type(), "std::runtime_error");
@@ -129,7 +130,7 @@ TEST(AsyncMapResultTest, GetReturnsResultsInInputOrder) {
   herd::AsyncMapResult<int> m(state);
   EXPECT_EQ(m.size(), 5u);
   EXPECT_FALSE(m.ready());
-  EXPECT_THROW(m.successful(), herd::NotReady);
+  EXPECT_THROW((void)m.successful(), herd::NotReady);
   // Chunks complete out of order.
   finish(*state, 3, {30, 40});
   EXPECT_TRUE(m[4].ready());
@@ -150,7 +151,7 @@ TEST(AsyncMapResultTest, GetThrowsTheLowestFailingIndex) {
   finish(*state, 0, {0, 0}, {{1, remote_error("one")}});
   EXPECT_FALSE(m.successful());
   try {
-    m.get();
+    (void)m.get();
     FAIL() << "no exception";
   } catch (const herd::RemoteError& e) {
     EXPECT_EQ(e.index(), 1);
@@ -160,7 +161,7 @@ TEST(AsyncMapResultTest, GetThrowsTheLowestFailingIndex) {
   EXPECT_EQ(m[2].get(), 2);
   // An item read on its own names its index too.
   try {
-    m[3].get();
+    (void)m[3].get();
     FAIL() << "no exception";
   } catch (const herd::RemoteError& e) {
     EXPECT_EQ(e.index(), 3);
@@ -174,7 +175,7 @@ TEST(AsyncMapResultTest, ChunkFailureFailsItsItemsOnly) {
   state->fail_range(2, 2, std::make_exception_ptr(herd::EngineLost("gone", {})), {});
   EXPECT_THROW(m.get(), herd::EngineLost);
   EXPECT_EQ(m[1].get(), 6);
-  EXPECT_THROW(m[2].get(), herd::EngineLost);
+  EXPECT_THROW((void)m[2].get(), herd::EngineLost);
 }
 
 TEST(AsyncMapResultTest, GetWithTimeoutThrowsWhileAnyIsUnfinished) {
@@ -225,8 +226,8 @@ TEST(ErrorTest, RemoteErrorMessageNamesTypeAndPlace) {
 namespace {
 TEST(AsyncResultTest, DefaultConstructedHandleThrowsInsteadOfCrashing) {
   herd::AsyncResult<int> r;
-  EXPECT_THROW(r.ready(), herd::Error);
-  EXPECT_THROW(r.get(), herd::Error);
-  EXPECT_THROW(r.wait(std::chrono::milliseconds(1)), herd::Error);
+  EXPECT_THROW((void)r.ready(), herd::Error);
+  EXPECT_THROW((void)r.get(), herd::Error);
+  EXPECT_THROW((void)r.wait(std::chrono::milliseconds(1)), herd::Error);
 }
 }  // namespace

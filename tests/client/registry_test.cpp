@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "client/src/task_registry.hpp"
 #include "herd/herd.hpp"
 #include "support/test_tasks.hpp"
 
@@ -111,7 +112,7 @@ TEST(RegistryTest, ThisTaskIsEmptyOutsideATask) {
 
 TEST(RegistryTest, TaskContextScopeSetsThisTask) {
   {
-    herd::detail::TaskContextScope scope({"abc-1", 3, 2});
+    herd::detail::TaskContextScope scope("abc-1", 3, 2);
     EXPECT_EQ(herd::this_task().task_id, "abc-1");
     EXPECT_EQ(herd::this_task().engine_id, 3u);
     EXPECT_EQ(herd::this_task().attempt, 2u);

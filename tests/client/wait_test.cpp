@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "client/src/result_state.hpp"
 #include "herd/herd.hpp"
 
 namespace {

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "herd/task.hpp"
+#include "client/src/task_registry.hpp"
 #include "support/test_tasks.hpp"
 
 namespace {

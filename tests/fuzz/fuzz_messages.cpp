@@ -27,11 +27,11 @@
 #include <tuple>
 #include <vector>
 
+#include "client/src/task_registry.hpp"
 #include "controller/controller.hpp"
 #include "engine/executor.hpp"
 #include "herd/codec.hpp"
 #include "herd/error.hpp"
-#include "herd/task.hpp"
 #include "proto/wire.hpp"
 #include "fuzz/fuzz_input.hpp"
 

@@ -82,11 +82,11 @@ TEST(ConnectTest, NothingListeningIsConnectionRefused) {
   expect_connection_error("apply",
                           [&] {
                             auto client = herd::Client::connect(closed.url(), kOptions);
-                            client.load_balanced_view().apply(herd::builtin::whoami).get(30s);
+                            (void)client.load_balanced_view().apply(herd::builtin::whoami).get(30s);
                           },
                           {"connection refused"});
   expect_connection_error("status",
-                          [&] { herd::Client::connect(closed.url(), kOptions).status(30s); },
+                          [&] { (void)herd::Client::connect(closed.url(), kOptions).status(30s); },
                           {"connection refused"});
 }
 
@@ -96,7 +96,7 @@ TEST(ConnectTest, PeerThatNeverAnswersIsNoAnswer) {
   expect_connection_error("apply",
                           [&] {
                             auto client = herd::Client::connect(silent.url(), kOptions);
-                            client.load_balanced_view().apply(herd::builtin::whoami).get(30s);
+                            (void)client.load_balanced_view().apply(herd::builtin::whoami).get(30s);
                           },
                           {"no answer"});
 }
@@ -122,10 +122,10 @@ TEST_F(StaleFileTest, EveryCallFailsWithinTheBoundNamingTheExitedController) {
   expect_connection_error("apply().get()",
                           [&] {
                             herd::Client client(stale_, kOptions);
-                            client.load_balanced_view().apply(herd::builtin::whoami).get(30s);
+                            (void)client.load_balanced_view().apply(herd::builtin::whoami).get(30s);
                           },
                           {"has exited"});
-  expect_connection_error("status()", [&] { herd::Client(stale_, kOptions).status(30s); },
+  expect_connection_error("status()", [&] { (void)herd::Client(stale_, kOptions).status(30s); },
                           {"has exited"});
   expect_connection_error("wait_for_engines()",
                           [&] { herd::Client(stale_, kOptions).wait_for_engines(1, 30s); },

@@ -34,7 +34,7 @@ class DependencyTest : public herd::test::ClusterSuite<DependencyTest, 3> {};
 template <class R>
 std::string dependency_error(const herd::AsyncResult<R>& r, const std::string& prerequisite) {
   try {
-    r.get(kResultWait);
+    (void)r.get(kResultWait);
   } catch (const herd::DependencyError& e) {
     EXPECT_EQ(e.prerequisite(), prerequisite) << e.what();
     EXPECT_NE(std::string(e.what()).find(prerequisite), std::string::npos) << e.what();
@@ -57,7 +57,7 @@ TEST_F(DependencyTest, AfterStartsOnlyOnceThePrerequisitesCompleted) {
 TEST_F(DependencyTest, AfterAMapWaitsForEveryItem) {
   auto m = lb().with({.chunksize = 1}).map(sleep_for, std::vector<double>{kRun, 0.1, 0.2});
   auto last = lb().with({.after = {m}}).apply(sleep_for, 0.0);
-  last.get(kResultWait);
+  (void)last.get(kResultWait);
   for (const auto& md : m.metadata()) EXPECT_GE(last.metadata().started, md.completed);
 }
 

@@ -83,7 +83,7 @@ TEST_F(DirectViewTest, TasksReadAndWriteTheEngineStore) {
   EXPECT_EQ(client().direct_view({first}).pull<std::string>("rw_own").get(kResultWait),
             std::vector<std::string>{"mine"});
   auto everywhere = dv.pull<std::string>("rw_own");
-  everywhere.wait(kResultWait);
+  (void)everywhere.wait(kResultWait);
   EXPECT_TRUE(everywhere[0].successful());
   EXPECT_FALSE(everywhere[1].successful());
   EXPECT_THROW(everywhere[2].get(), herd::RemoteError);
@@ -152,7 +152,7 @@ TEST_F(DirectViewTest, AnUnknownEngineIdThrowsNoSuchEngineAtTheCall) {
 
 TEST_F(DirectViewTest, PullingAMissingKeyFailsWithARemoteErrorNamingIt) {
   try {
-    client().direct_view().pull<int>("no_such_key").get(kResultWait);
+    (void)client().direct_view().pull<int>("no_such_key").get(kResultWait);
     FAIL() << "pull of a missing key succeeded";
   } catch (const herd::RemoteError& e) {
     EXPECT_NE(e.message().find("no_such_key"), std::string::npos) << e.message();
@@ -166,7 +166,7 @@ TEST_F(DirectViewTest, AValueReadAsAnotherTypeFailsWithDecodeError) {
   auto dv = client().direct_view();
   dv.push("dt_int", 7).get(kResultWait);
   try {
-    dv.pull<std::string>("dt_int").get(kResultWait);
+    (void)dv.pull<std::string>("dt_int").get(kResultWait);
     FAIL() << "an int pulled as a string";
   } catch (const herd::RemoteError& e) {
     EXPECT_EQ(e.remote_type(), "herd::DecodeError");
@@ -174,7 +174,7 @@ TEST_F(DirectViewTest, AValueReadAsAnotherTypeFailsWithDecodeError) {
   }
   // Inside a task, the same: the task fails (not a bad request).
   try {
-    dv.apply(test_tasks::stored_sum, "dt_int").get(kResultWait);
+    (void)dv.apply(test_tasks::stored_sum, "dt_int").get(kResultWait);
     FAIL() << "an int read as a vector<double>";
   } catch (const herd::RemoteError& e) {
     EXPECT_EQ(e.remote_type(), "herd::DecodeError");
@@ -206,7 +206,7 @@ TEST(DirectViewLossTest, AKilledTargetFailsItsPartWithEngineLostAndIsNotRunElsew
   ASSERT_EQ(::kill(static_cast<pid_t>(victim.pid), SIGKILL), 0);
   EXPECT_EQ(parts[0].get(kResultWait), 3.0);
   try {
-    parts[1].get(kResultWait);
+    (void)parts[1].get(kResultWait);
     FAIL() << "the killed target's part succeeded on engine " << parts[1].metadata().engine_id;
   } catch (const herd::EngineLost& e) {
     EXPECT_EQ(e.engine_id(), victim.id);

@@ -116,7 +116,7 @@ TEST_F(InsecureClusterTest, SecureClientIsToldTheControllerIsInsecure) {
       "a client with keys",
       [&] {
         herd::Client client(info, {.connect_timeout = 2s});
-        client.load_balanced_view().apply(herd::builtin::whoami).get(kResultWait);
+        (void)client.load_balanced_view().apply(herd::builtin::whoami).get(kResultWait);
       },
       {"insecure"});
 }

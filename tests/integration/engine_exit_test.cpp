@@ -91,7 +91,7 @@ TEST_P(EngineExitTest, FailsTheTaskAtOnceNamingTheCauseAndRestartsTheEngine) {
   auto r = client_->load_balanced_view().apply(test_tasks::end_engine, marker,
                                                std::string(ending.how), ending.code);
   try {
-    r.get(kResultWait);
+    (void)r.get(kResultWait);
     FAIL() << "end_engine returned";
   } catch (const herd::EngineLost& e) {
     const auto heard = Clock::now();
@@ -136,7 +136,7 @@ TEST(EngineExitStaticsTest, ATaskThatCallsExitLeavesTheEnginesStaticsAlone) {
   const std::string marker = (scratch.path() / "exited").string();
   auto r =
       client.load_balanced_view().apply(test_tasks::exit_tracing_statics, trace.string(), marker);
-  EXPECT_THROW(r.get(kResultWait), herd::EngineLost);
+  EXPECT_THROW((void)r.get(kResultWait), herd::EngineLost);
   // EngineLost comes once the supervisor reaped the engine: any destructor
   // has run by now.
   EXPECT_FALSE(std::filesystem::exists(trace)) << "exit() destroyed the engine's statics";
@@ -154,7 +154,7 @@ TEST(EngineExitRetriesTest, ATaskThatEndsEveryEngineFailsAndLeavesTheClusterServ
   auto r = client.load_balanced_view()
                .with({.retries = 2})
                .apply(test_tasks::end_engine, marker, std::string("exit"), 0);
-  EXPECT_THROW(r.get(kResultWait), herd::EngineLost);
+  EXPECT_THROW((void)r.get(kResultWait), herd::EngineLost);
   EXPECT_EQ(r.metadata().attempt, 3u);
   const auto back = herd::test::wait_for_status(
       client, [](const herd::ClusterStatus& s) { return s.live_engines() == 2; }, 20s);

@@ -199,7 +199,7 @@ TEST(EngineSetTest, ARetiringEngineWhoseTaskOverrunsItsTimeoutIsNotRestarted) {
   auto remover = herd_in_background(cluster, scratch,
                                     {"cluster", "engines", "--remove", std::to_string(busy->id)});
   ASSERT_TRUE(shows_retiring(client, busy->id));
-  EXPECT_THROW(task.get(kResultWait), herd::TimeoutError);
+  EXPECT_THROW((void)task.get(kResultWait), herd::TimeoutError);
   // Recycled while retiring: it leaves for good (exit code 4), not restarted.
   const fs::path log = cluster.log_dir() / "cluster.log";
   ASSERT_TRUE(wait_for_text(log, "(pid " + std::to_string(busy->pid) + ") retired", 10s))
@@ -327,7 +327,7 @@ TEST(EngineSetTest, ReloadAnswersEveryTaskAndLeavesOnlyTheNewBuild) {
     std::deque<herd::AsyncResult<int>> in_flight;
     for (int i = 0; !reloaded || i < 2000; ++i) {
       if (in_flight.size() >= 40) {
-        in_flight.front().wait(kResultWait);
+        (void)in_flight.front().wait(kResultWait);
         in_flight.pop_front();
       }
       results.push_back(lb.apply(test_tasks::add, i, 1));
@@ -375,7 +375,8 @@ TEST(EngineSetTest, UnknownTaskWaitsWhileEnginesAreStarting) {
   ASSERT_EQ(adder->wait(30s), 0) << adder->describe();
   // Once the engines are up, a name nobody offers fails at once again.
   const herd::Task<int()> nobody{"offered_by_nobody"};
-  EXPECT_THROW(cluster.client().load_balanced_view().apply(nobody).get(5s), herd::UnknownTask);
+  EXPECT_THROW((void)cluster.client().load_balanced_view().apply(nobody).get(5s),
+               herd::UnknownTask);
 }
 
 // Two starts announced at once (two `herd cluster engines`): the later one,

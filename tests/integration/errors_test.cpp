@@ -27,7 +27,7 @@ TEST_F(ErrorsTest, ThrowingTaskBecomesRemoteError) {
   ASSERT_TRUE(r.wait(kResultWait));
   EXPECT_FALSE(r.successful());
   try {
-    r.get();
+    (void)r.get();
     FAIL() << "no exception";
   } catch (const herd::RemoteError& e) {
     EXPECT_EQ(e.remote_type(), "std::runtime_error");
@@ -58,14 +58,14 @@ TEST_F(ErrorsTest, WithoutRetryExceptionsOrRetriesAThrowIsFinal) {
   for (const herd::TaskOptions& options :
        {herd::TaskOptions{.retries = 2}, herd::TaskOptions{.retry_exceptions = true}}) {
     auto ar = lb().with(options).apply(test_tasks::fail_first_attempt, 7);
-    EXPECT_THROW(ar.get(kResultWait), herd::RemoteError);
+    EXPECT_THROW((void)ar.get(kResultWait), herd::RemoteError);
     EXPECT_EQ(ar.metadata().attempt, 1u);
   }
 }
 
 TEST_F(ErrorsTest, RemoteErrorIsAHerdError) {
   auto r = lb().apply(test_tasks::fail_with, std::string("x"));
-  EXPECT_THROW(r.get(kResultWait), herd::Error);
+  EXPECT_THROW((void)r.get(kResultWait), herd::Error);
 }
 
 TEST_F(ErrorsTest, ExceptionMessageThatIsNotUtf8ComesBackIntact) {
@@ -74,7 +74,7 @@ TEST_F(ErrorsTest, ExceptionMessageThatIsNotUtf8ComesBackIntact) {
   const std::string bytes("not text: \xff\xfe\xc3", 13);
   auto r = lb().apply(test_tasks::fail_with, bytes);
   try {
-    r.get(kResultWait);
+    (void)r.get(kResultWait);
     FAIL() << "no exception";
   } catch (const herd::RemoteError& e) {
     EXPECT_EQ(e.message(), bytes);
@@ -84,7 +84,7 @@ TEST_F(ErrorsTest, ExceptionMessageThatIsNotUtf8ComesBackIntact) {
 TEST_F(ErrorsTest, NonStdExceptionBecomesRemoteError) {
   auto r = lb().apply(test_tasks::throw_int);
   try {
-    r.get(kResultWait);
+    (void)r.get(kResultWait);
     FAIL() << "no exception";
   } catch (const herd::RemoteError& e) {
     EXPECT_EQ(e.remote_type(), "int");
@@ -95,8 +95,8 @@ TEST_F(ErrorsTest, NonStdExceptionBecomesRemoteError) {
 
 TEST_F(ErrorsTest, EngineSurvivesThrowingTasks) {
   for (int i = 0; i < 4; ++i) {
-    EXPECT_THROW(lb().apply(test_tasks::throw_int).get(kResultWait), herd::RemoteError);
-    EXPECT_THROW(lb().apply(test_tasks::fail_with, std::string("again")).get(kResultWait),
+    EXPECT_THROW((void)lb().apply(test_tasks::throw_int).get(kResultWait), herd::RemoteError);
+    EXPECT_THROW((void)lb().apply(test_tasks::fail_with, std::string("again")).get(kResultWait),
                  herd::RemoteError);
   }
   EXPECT_EQ(lb().apply(test_tasks::add, 1, 2).get(kResultWait), 3);
@@ -110,7 +110,7 @@ TEST_F(ErrorsTest, MapWithOneFailureReportsItsIndex) {
   ASSERT_TRUE(m.wait(kResultWait));
   EXPECT_FALSE(m.successful());
   try {
-    m.get();
+    (void)m.get();
     FAIL() << "no exception";
   } catch (const herd::RemoteError& e) {
     EXPECT_EQ(e.index(), 13);
@@ -119,7 +119,7 @@ TEST_F(ErrorsTest, MapWithOneFailureReportsItsIndex) {
   }
   for (size_t i = 0; i < items.size(); ++i) {
     if (i == 13) {
-      EXPECT_THROW(m[i].get(), herd::RemoteError);
+      EXPECT_THROW((void)m[i].get(), herd::RemoteError);
     } else {
       EXPECT_EQ(m[i].get(), static_cast<int>(i)) << "index " << i;
     }
@@ -129,7 +129,7 @@ TEST_F(ErrorsTest, MapWithOneFailureReportsItsIndex) {
 TEST_F(ErrorsTest, MapWithSeveralFailuresReportsTheLowestIndex) {
   auto m = lb().map(test_tasks::fail_with, std::vector<std::string>{"a", "b", "c"});
   try {
-    m.get(kResultWait);
+    (void)m.get(kResultWait);
     FAIL() << "no exception";
   } catch (const herd::RemoteError& e) {
     EXPECT_EQ(e.index(), 0);
@@ -141,7 +141,7 @@ TEST_F(ErrorsTest, UnknownTaskName) {
   const herd::Task<int(int)> nope{"no_such_task"};
   auto r = lb().apply(nope, 1);
   try {
-    r.get(kResultWait);
+    (void)r.get(kResultWait);
     FAIL() << "no exception";
   } catch (const herd::UnknownTask& e) {
     EXPECT_NE(std::string(e.what()).find("no_such_task"), std::string::npos) << e.what();
@@ -163,7 +163,7 @@ TEST_F(ErrorsTest, SignatureMismatch) {
   const herd::Task<int(double)> wrong{"add"};
   auto r = lb().apply(wrong, 1.5);
   try {
-    r.get(kResultWait);
+    (void)r.get(kResultWait);
     FAIL() << "no exception";
   } catch (const herd::SignatureMismatch& e) {
     EXPECT_EQ(e.expected(), "int(int, int)");
@@ -175,7 +175,7 @@ TEST_F(ErrorsTest, SignatureMismatchOnTheResultType) {
   const herd::Task<std::string(int, int)> wrong{"add"};
   auto r = lb().apply(wrong, 1, 2);
   try {
-    r.get(kResultWait);
+    (void)r.get(kResultWait);
     FAIL() << "no exception";
   } catch (const herd::SignatureMismatch& e) {
     EXPECT_EQ(e.expected(), "int(int, int)");
@@ -186,7 +186,7 @@ TEST_F(ErrorsTest, SignatureMismatchOnTheResultType) {
 TEST_F(ErrorsTest, TaskTimeout) {
   const auto start = Clock::now();
   auto r = lb().with({.timeout = 500ms}).apply(test_tasks::sleep_for, 3.0);
-  EXPECT_THROW(r.get(kResultWait), herd::TimeoutError);
+  EXPECT_THROW((void)r.get(kResultWait), herd::TimeoutError);
   EXPECT_LT(Clock::now() - start, 2s) << "the task's timeout of 500 ms took effect late";
 }
 
@@ -210,7 +210,7 @@ TEST_F(ErrorsTest, AbortOfAQueuedTask) {
   auto busy2 = lb().apply(test_tasks::sleep_for, 1.5);
   auto queued = lb().apply(test_tasks::add, 1, 1);
   queued.abort();
-  EXPECT_THROW(queued.get(kResultWait), herd::TaskAborted);
+  EXPECT_THROW((void)queued.get(kResultWait), herd::TaskAborted);
   EXPECT_TRUE(busy1.wait(kResultWait));
   EXPECT_TRUE(busy2.wait(kResultWait));
   EXPECT_EQ(lb().apply(test_tasks::add, 2, 2).get(kResultWait), 4);
@@ -221,13 +221,13 @@ TEST_F(ErrorsTest, AbortOfARunningTask) {
   ASSERT_FALSE(r.wait(300ms));
   const auto start = Clock::now();
   r.abort();
-  EXPECT_THROW(r.get(kResultWait), herd::TaskAborted);
+  EXPECT_THROW((void)r.get(kResultWait), herd::TaskAborted);
   EXPECT_LT(Clock::now() - start, 2s) << "abort waited for the task to end";
 }
 
 TEST_F(ErrorsTest, FailuresAreCounted) {
   const auto before = client().status();
-  EXPECT_THROW(lb().apply(test_tasks::fail_with, std::string("x")).get(kResultWait),
+  EXPECT_THROW((void)lb().apply(test_tasks::fail_with, std::string("x")).get(kResultWait),
                herd::RemoteError);
   const auto after = client().status();
   EXPECT_EQ(after.tasks_failed, before.tasks_failed + 1);

@@ -214,7 +214,7 @@ TEST_F(EngineFailureTest, FrozenEngineIsLostAndItsLateResultIsNotDelivered) {
 TEST_F(EngineFailureTest, TaskThatCrashesItsEngineRunsOnceWithoutRetries) {
   const std::string runs = (scratch_.path() / "runs").string();
   auto r = client_->load_balanced_view().apply(test_tasks::crash_engine, runs);
-  EXPECT_THROW(r.get(kResultWait), herd::EngineLost);
+  EXPECT_THROW((void)r.get(kResultWait), herd::EngineLost);
   // Started once, crashed once: with no retries it must not run again.
   std::ifstream in(runs);
   int lines = 0;
@@ -226,7 +226,7 @@ TEST_F(EngineFailureTest, TaskThatCrashesItsEngineRunsOnceWithoutRetries) {
 TEST_F(EngineFailureTest, TaskThatCrashesItsEngineRunsOncePerAttempt) {
   const std::string runs = (scratch_.path() / "runs").string();
   auto r = client_->load_balanced_view().with({.retries = 1}).apply(test_tasks::crash_engine, runs);
-  EXPECT_THROW(r.get(kResultWait), herd::EngineLost);
+  EXPECT_THROW((void)r.get(kResultWait), herd::EngineLost);
   std::ifstream in(runs);
   int lines = 0;
   for (std::string line; std::getline(in, line);) ++lines;
@@ -238,7 +238,7 @@ TEST_F(EngineFailureTest, KilledEngineIsRestarted) {
   auto r = client_->load_balanced_view().apply(test_tasks::announce_then_sleep, m, 10.0);
   const herd::EngineInfo victim = engine_that_wrote(m);
   kill_engine(victim);
-  EXPECT_THROW(r.get(kResultWait), herd::EngineLost);
+  EXPECT_THROW((void)r.get(kResultWait), herd::EngineLost);
   // SPEC: "A simulation that crashes its engine is retried elsewhere; the
   // engine is restarted."
   const auto restarted = herd::test::wait_for_status(
@@ -260,7 +260,7 @@ TEST_F(EngineFailureTest, ControllerDeathFailsPendingResultsWithConnectionError)
   ASSERT_TRUE(std::filesystem::exists(cluster_->run_dir() / "controller.pid"));
   ASSERT_EQ(::kill(controller, SIGKILL), 0);
   const auto killed_at = Clock::now();
-  EXPECT_THROW(r.get(kResultWait), herd::ConnectionError);
+  EXPECT_THROW((void)r.get(kResultWait), herd::ConnectionError);
   EXPECT_LT(Clock::now() - killed_at, 5s) << "connection_timeout is 2 s";
 }
 
@@ -310,7 +310,7 @@ TEST_F(EngineFailureTest, KilledControllerIsRestartedAndItsLostTaskFailsInsteadO
   // The new controller never heard of the task: the client must learn that
   // its result is gone (ConnectionError), not wait forever.
   try {
-    r.get(15s);
+    (void)r.get(15s);
     FAIL() << "the task cannot have succeeded: the controller that had it was killed";
   } catch (const herd::TimeoutError&) {
     FAIL() << "result lost: 15 s after the controller restarted the client still waits for a task "

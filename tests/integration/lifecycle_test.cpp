@@ -88,7 +88,7 @@ TEST(ClusterLifecycleTest, StopEndsABusyEngineWithoutWaitingForItsTask) {
   EXPECT_EQ(stopped.exit_code, 0) << stopped.describe();
   EXPECT_LT(stopped.elapsed, 3s) << "herd cluster stop waited for a running task: " << stopped.describe()
                                  << "\n--- logs ---\n" << cluster.log_tail(5);
-  EXPECT_THROW(r.get(kResultWait), herd::Error);
+  EXPECT_THROW((void)r.get(kResultWait), herd::Error);
 }
 
 TEST(ClusterLifecycleTest, StopLeavesNoFilesOfARunningShellTask) {

@@ -65,7 +65,7 @@ TEST_F(OutputTest, ATaskThatPrintsNothingGetsNothing) {
 
 TEST_F(OutputTest, AFailedTaskKeepsItsOutput) {
   const auto ar = lb().apply(output_tasks::print_then_throw, "last-words");
-  EXPECT_THROW(ar.get(kResultWait), herd::RemoteError);
+  EXPECT_THROW((void)ar.get(kResultWait), herd::RemoteError);
   EXPECT_EQ(ar.metadata().stdout_text, "last-words\n");
 }
 

@@ -40,7 +40,7 @@ bool wait_for_file(const fs::path& file, std::chrono::milliseconds bound) {
 // for the controller's welcome).
 void run_a_task(const herd::ConnectionInfo& info) {
   herd::Client client(info, {.connect_timeout = 2s});
-  client.load_balanced_view().apply(herd::builtin::whoami).get(kResultWait);
+  (void)client.load_balanced_view().apply(herd::builtin::whoami).get(kResultWait);
 }
 
 class SecurityTest : public herd::test::ClusterSuite<SecurityTest, 1> {
@@ -181,13 +181,13 @@ TEST_F(SecurityTest, UnknownKeyIsRejected) {
 }
 
 TEST_F(SecurityTest, ClientWithoutKeysIsToldTheControllerIsSecure) {
-  expect_connection_error("no keys",
-                          [&] {
-                            auto c =
-                                herd::Client::connect(client_info().url, {.connect_timeout = 2s});
-                            c.load_balanced_view().apply(herd::builtin::whoami).get(kResultWait);
-                          },
-                          {"insecure"});
+  expect_connection_error(
+      "no keys",
+      [&] {
+        auto c = herd::Client::connect(client_info().url, {.connect_timeout = 2s});
+        (void)c.load_balanced_view().apply(herd::builtin::whoami).get(kResultWait);
+      },
+      {"insecure"});
 }
 
 TEST_F(SecurityTest, ConnectionFileReadableByOthersIsRefusedWithTheFix) {
@@ -195,12 +195,13 @@ TEST_F(SecurityTest, ConnectionFileReadableByOthersIsRefusedWithTheFix) {
   fs::copy_file(cluster().client_file(), copy);
   fs::permissions(copy, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
                             fs::perms::others_read);
-  expect_connection_error("mode 0644",
-                          [&] {
-                            herd::Client c(copy, {.connect_timeout = 2s});
-                            c.load_balanced_view().apply(herd::builtin::whoami).get(kResultWait);
-                          },
-                          {"chmod 600"});
+  expect_connection_error(
+      "mode 0644",
+      [&] {
+        herd::Client c(copy, {.connect_timeout = 2s});
+        (void)c.load_balanced_view().apply(herd::builtin::whoami).get(kResultWait);
+      },
+      {"chmod 600"});
 }
 
 TEST_F(SecurityTest, FilesOfTheClusterAreItsUsersAlone) {
@@ -285,8 +286,9 @@ TEST_F(SecurityTest, AbortFromAnotherClientDoesNotAbort) {
   auto own = lb().apply(test_tasks::announce_then_sleep, own_ran.string(), 0.0);
   own.abort();
   auto last = lb().apply(test_tasks::add, 4, 5);
-  EXPECT_THROW(own.get(kResultWait), herd::TaskAborted);
-  EXPECT_NO_THROW(blocker.get(kResultWait)) << "another client's ABORT aborted a running task";
+  EXPECT_THROW((void)own.get(kResultWait), herd::TaskAborted);
+  EXPECT_NO_THROW((void)blocker.get(kResultWait))
+      << "another client's ABORT aborted a running task";
   EXPECT_EQ(queued.get(kResultWait), 5) << "another client's ABORT aborted a queued task";
   EXPECT_EQ(last.get(kResultWait), 9);
   EXPECT_FALSE(fs::exists(own_ran)) << "the owner's ABORT did not reach the controller";

@@ -88,7 +88,7 @@ TEST(SessionTest, MessagesOverTheLimitFailAsTaskTooLargeAndHarmNobody) {
 
   const auto start = Clock::now();
   try {
-    lb.apply(test_tasks::echo, std::string(kLimit + kLimit / 2, 'a')).get(kResultWait);
+    (void)lb.apply(test_tasks::echo, std::string(kLimit + kLimit / 2, 'a')).get(kResultWait);
     FAIL() << "an argument over the limit was sent";
   } catch (const herd::TaskTooLarge& e) {
     EXPECT_GT(e.size(), kLimit);
@@ -98,7 +98,7 @@ TEST(SessionTest, MessagesOverTheLimitFailAsTaskTooLargeAndHarmNobody) {
   EXPECT_EQ(lb.apply(test_tasks::echo, std::string("next")).get(kResultWait), "next");
 
   try {
-    lb.apply(test_tasks::filler, int64_t(kLimit * 2)).get(kResultWait);
+    (void)lb.apply(test_tasks::filler, int64_t(kLimit * 2)).get(kResultWait);
     FAIL() << "a result over the limit arrived";
   } catch (const herd::TaskTooLarge& e) {
     EXPECT_GT(e.size(), kLimit);
@@ -193,7 +193,7 @@ TEST(SessionTest, TasksSubmittedDuringAnOutageRunOnceOrFailWithoutRunning) {
   int answered = 0, ran = 0;
   for (size_t i = 0; i < results.size(); ++i) {
     try {
-      results[i].get(kResultWait);
+      (void)results[i].get(kResultWait);
       ++ran;
       EXPECT_TRUE(fs::exists(marks[i])) << "task " << i << " answered without running";
     } catch (const herd::ConnectionError& e) {
@@ -222,7 +222,7 @@ TEST(SessionTest, ATaskThatKilledEveryEngineFailsWhenNoEngineIsLeft) {
                .with({.retries = 100})
                .apply(test_tasks::crash_engine, (dir.path() / "runs").string());
   try {
-    r.get(90s);
+    (void)r.get(90s);
     FAIL() << "a task that kills its engine succeeded";
   } catch (const herd::EngineLost& e) {
     EXPECT_NE(std::string(e.what()).find("no engine"), std::string::npos) << e.what();
@@ -245,7 +245,7 @@ TEST(SessionTest, StoppingTheClusterFailsEveryOpenTaskWithConnectionErrorAtOnce)
   cluster.stop();
   for (auto& r : results) {
     try {
-      r.get(1s);
+      (void)r.get(1s);
       ADD_FAILURE() << "a 30 s task finished";
     } catch (const herd::ConnectionError& e) {
       EXPECT_NE(std::string(e.what()).find("stopped"), std::string::npos) << e.what();

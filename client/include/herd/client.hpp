@@ -62,8 +62,8 @@ struct ClusterStatus {
   std::vector<EngineInfo> engines;   // lost ones included, but for the oldest
   uint64_t lost_engines_hidden = 0;  // lost engines too old to be listed
   std::string security;              // "curve" or "insecure"
-  size_t live_engines() const;
-  std::vector<uint32_t> live_ids() const;  // in order
+  [[nodiscard]] size_t live_engines() const;
+  [[nodiscard]] std::vector<uint32_t> live_ids() const;  // in order
 };
 
 class Client {
@@ -90,40 +90,43 @@ class Client {
   void wait_for_engines(size_t n, std::chrono::milliseconds timeout);
   // The controller's view of the cluster. Throws ConnectionError when the
   // controller cannot be reached, TimeoutError when it does not answer in time.
-  ClusterStatus status(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  [[nodiscard]] ClusterStatus status(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Ids of the live engines, in order. Blocks for a status round trip;
   // throws as status() does.
-  std::vector<uint32_t> ids();
+  [[nodiscard]] std::vector<uint32_t> ids();
 
   // A view that balances tasks over every engine.
-  LoadBalancedView load_balanced_view(TaskOptions options = {}) const;
+  [[nodiscard]] LoadBalancedView load_balanced_view(TaskOptions options = {}) const;
   // A view that balances tasks over these engines only (none listed: every
   // engine); its tasks wait while those engines are busy. Throws
   // NoSuchEngine at the call if an id names no live engine (asking the
   // controller: blocks for a round trip). A task whose engines are all lost
   // later fails with EngineLost. Also: load_balanced_view({1, 2}, options).
-  LoadBalancedView load_balanced_view(std::initializer_list<uint32_t> engines,
-                                      TaskOptions options = {}) const {
+  [[nodiscard]] LoadBalancedView load_balanced_view(std::initializer_list<uint32_t> engines,
+                                                    TaskOptions options = {}) const {
     return balanced_over(std::vector<uint32_t>(engines), options);
   }
   template <class Engines>
-  requires std::same_as<Engines, std::vector<uint32_t>> LoadBalancedView
-  load_balanced_view(const Engines& engines, TaskOptions options = {})
-  const { return balanced_over(engines, options); }
+  [[nodiscard]] LoadBalancedView load_balanced_view(
+      const Engines& engines,
+      TaskOptions options = {}) const requires std::same_as<Engines, std::vector<uint32_t>> {
+    return balanced_over(engines, options);
+  }
 
   // A view of the engines live at each of its calls (see herd/direct_view.hpp).
-  DirectView direct_view() const;
+  [[nodiscard]] DirectView direct_view() const;
   // A view of these engines, in this order (none listed: as direct_view()).
   // Throws NoSuchEngine at the call if an id names no live engine (blocks
   // for a round trip). Options come from the view's with().
-  DirectView direct_view(std::initializer_list<uint32_t> engines) const {
+  [[nodiscard]] DirectView direct_view(std::initializer_list<uint32_t> engines) const {
     return direct_over(std::vector<uint32_t>(engines));
   }
   template <class Engines>
-  requires std::same_as<Engines, std::vector<uint32_t>> DirectView
-  direct_view(const Engines& engines)
-  const { return direct_over(engines); }
-  const std::string& url() const;
+  [[nodiscard]] DirectView direct_view(
+      const Engines& engines) const requires std::same_as<Engines, std::vector<uint32_t>> {
+    return direct_over(engines);
+  }
+  [[nodiscard]] const std::string& url() const;
 
  private:
   struct UrlTag {};

@@ -123,6 +123,7 @@ T decode_from(Reader& r) {
   return Codec<T>::decode(r);
 }
 
+// Helpers of the codec templates below.
 namespace detail {
 template <class T>
 std::string arithmetic_name() {

@@ -9,7 +9,7 @@
 namespace herd {
 
 namespace detail {
-class CompletionFeed;
+class CompletionFeed;  // inside libherd only (client/src/completion_feed.hpp)
 }  // namespace detail
 
 // A single-pass range of indices: each index once, failed items included,
@@ -48,7 +48,7 @@ class CompletionRange {
   iterator begin();
   std::default_sentinel_t end() const { return {}; }
   // How many indices the range yields in all.
-  size_t size() const;
+  [[nodiscard]] size_t size() const;
 
  private:
   std::shared_ptr<detail::CompletionFeed> feed_;

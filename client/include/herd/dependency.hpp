@@ -18,11 +18,11 @@ class Dependency {
   // Every item of a map. A default-constructed map has none: nothing to wait for.
   template <class R>
   Dependency(const AsyncMapResult<R>& map)  // NOLINT: implicit by design
-      : ref_{detail::HandleAccess::state(map), detail::ResultState::kAllItems} {}
+      : ref_{detail::HandleAccess::state(map), detail::kAllItems} {}
 
  private:
   friend struct detail::HandleAccess;
-  detail::ResultRef ref_;  // item ResultState::kAllItems: all of them
+  detail::ResultRef ref_;  // item detail::kAllItems: all of them
 };
 
 }  // namespace herd

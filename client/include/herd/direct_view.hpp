@@ -24,6 +24,8 @@
 
 namespace herd {
 
+// What DirectView's templates call: out of line but for split(), which
+// encodes typed values.
 namespace detail {
 
 // One call per target, the i-th with args[i]; one result item per target.
@@ -48,8 +50,6 @@ std::shared_ptr<ResultState> combine(std::shared_ptr<ResultState> parts,
                                      std::function<Bytes(std::vector<Bytes>)> combine);
 // The ids of the live engines, in order; throws NoSuchEngine if there are none.
 std::vector<uint32_t> live_targets(const std::shared_ptr<ClientCore>& core);
-// Throws NoSuchEngine unless every id names a live engine.
-void check_engines(const std::shared_ptr<ClientCore>& core, const std::vector<uint32_t>& ids);
 
 // `values` cut into `parts` contiguous pieces whose sizes differ by one at most.
 template <class T>
@@ -72,7 +72,7 @@ class DirectView {
  public:
   // The engines the next call runs on, in order (by value: for a view made
   // without ids, the live engines now). Blocks for a view without ids.
-  std::vector<uint32_t> targets() const { return resolve(); }
+  [[nodiscard]] std::vector<uint32_t> targets() const { return resolve(); }
 
   // Runs fn(args…) on each target; one result per target, in target order.
   // fn must be registered with HERD_TASK (UnknownTask otherwise).
@@ -104,7 +104,7 @@ class DirectView {
   // the key fails its part with RemoteError (std::out_of_range, naming the
   // key); one that stored another type, with RemoteError (herd::DecodeError).
   template <class T>
-  AsyncMapResult<T> pull(const std::string& key) const {
+  [[nodiscard]] AsyncMapResult<T> pull(const std::string& key) const {
     return AsyncMapResult<T>(detail::pull_each(core_, options_, key, type_name<T>(), resolve()));
   }
   // Splits `values` into contiguous parts, one per target in target order
@@ -119,7 +119,7 @@ class DirectView {
   // The std::vector<T> under `key` on each target, concatenated in target
   // order: what scatter() split, whole again. Fails as pull() does.
   template <class T>
-  AsyncResult<std::vector<T>> gather(const std::string& key) const {
+  [[nodiscard]] AsyncResult<std::vector<T>> gather(const std::string& key) const {
     auto parts = detail::pull_each(core_, options_, key, type_name<std::vector<T>>(), resolve());
     return AsyncResult<std::vector<T>>(
         detail::combine(std::move(parts), [](std::vector<Bytes> encoded) {
@@ -134,8 +134,10 @@ class DirectView {
   }
 
   // A view of the same engines that submits with these options.
-  DirectView with(TaskOptions options) const { return DirectView(core_, ids_, options); }
-  const TaskOptions& options() const { return options_; }
+  [[nodiscard]] DirectView with(TaskOptions options) const {
+    return DirectView(core_, ids_, options);
+  }
+  [[nodiscard]] const TaskOptions& options() const { return options_; }
 
  private:
   friend class Client;

@@ -19,6 +19,7 @@
 
 namespace herd {
 
+// Used by EngineStore::set and DirectView::push, both templates.
 namespace detail {
 // What a value of type T is stored as: text (a literal, a const char*) as
 // std::string, everything else as itself.
@@ -42,7 +43,7 @@ class EngineStore {
   // there is none, herd::DecodeError if it was stored as another type or
   // does not decode as T.
   template <class T>
-  T get(const std::string& key) const {
+  [[nodiscard]] T get(const std::string& key) const {
     const Bytes value = get_encoded(key, type_name<T>());
     try {
       return decode_frame<T>(value);
@@ -51,18 +52,18 @@ class EngineStore {
                         e.what());
     }
   }
-  bool contains(const std::string& key) const;
+  [[nodiscard]] bool contains(const std::string& key) const;
   // Removes `key`; false if it was not there.
   bool erase(const std::string& key);
   // Every key, sorted.
-  std::vector<std::string> keys() const;
+  [[nodiscard]] std::vector<std::string> keys() const;
   void clear();
 
   // The encoded forms (what DirectView::push and pull move): `type` is the
   // codec's name of the value's type (herd::type_name<T>()). get_encoded
   // throws as get() does when the key is missing or `type` differs.
   void set_encoded(const std::string& key, std::string type, Bytes value);
-  Bytes get_encoded(const std::string& key, const std::string& type) const;
+  [[nodiscard]] Bytes get_encoded(const std::string& key, const std::string& type) const;
 
  private:
   friend EngineStore& engine_store();

@@ -12,7 +12,7 @@
 namespace herd {
 
 // Whether stderr is a terminal, where a progress bar belongs.
-bool stderr_is_terminal();
+[[nodiscard]] bool stderr_is_terminal();
 
 // Draws "[#####.....]  12/20 done, 1 failed, 3.2/s, 3 s left" over itself
 // (carriage return, then clear to the end of the line). Not thread-safe:
@@ -37,7 +37,7 @@ class ProgressBar {
   // Ends the line, drawing the last update first if it was not; once.
   void finish();
   // The line for these counts at `now`, without the terminal controls.
-  std::string line(size_t done, size_t failed, Clock::time_point now) const;
+  [[nodiscard]] std::string line(size_t done, size_t failed, Clock::time_point now) const;
 
  private:
   void draw(Clock::time_point now);

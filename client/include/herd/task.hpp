@@ -7,7 +7,6 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -17,21 +16,32 @@
 
 namespace herd {
 
+namespace detail {
+class TaskContextScope;  // sets this_task() on an engine; inside libherd only
+}  // namespace detail
+
 // What a running task knows about itself (see this_task()).
-struct TaskContext {
-  std::string task_id;     // empty outside a task
+class TaskContext {
+ public:
+  std::string task_id;  // empty outside a task
   uint32_t engine_id = 0;
-  uint32_t attempt = 0;    // 1 for the first try
-  // Set by the engine when the task was aborted; a long task should poll
-  // cancelled() and return early. One that does not is stopped by recycling
-  // its engine after a grace period.
-  const std::atomic<bool>* cancel_flag = nullptr;
-  bool cancelled() const { return cancel_flag && cancel_flag->load(std::memory_order_relaxed); }
+  uint32_t attempt = 0;  // 1 for the first try
+  // True once the engine was told to abort the task; a long task should
+  // poll it and return early. One that does not is stopped by recycling its
+  // engine after a grace period. A copy answers the same while the task
+  // runs, so threads the task starts may poll it too.
+  [[nodiscard]] bool cancelled() const;
+
+ private:
+  friend class detail::TaskContextScope;
+  const std::atomic<bool>* cancel_flag_ = nullptr;  // the engine's, for this task
 };
 
 // The context of the task running on this thread; an empty context elsewhere.
-const TaskContext& this_task();
+[[nodiscard]] const TaskContext& this_task();
 
+// What HERD_TASK and the view templates need at the call site; the
+// registry itself lives in libherd (client/src/task_registry.hpp).
 namespace detail {
 
 template <class T>
@@ -49,26 +59,17 @@ std::string signature_of() {
 using AnyFunction = void (*)();
 using Invoker = Bytes (*)(AnyFunction, const std::vector<Bytes>& args);
 
-struct TaskEntry {
-  std::string name;
-  std::string signature;
-  AnyFunction function = nullptr;
-  Invoker invoke = nullptr;
-};
-
-// A task's arguments do not decode as its parameters: the request was bad.
-// Apart from a DecodeError the task itself throws, which is its own failure.
-class BadArguments : public DecodeError {
- public:
-  using DecodeError::DecodeError;
-};
+// Throws the error by which an engine tells a bad request (arguments that
+// do not decode as the task's parameters) from a DecodeError the task
+// itself throws.
+[[noreturn]] void throw_bad_arguments(const std::string& what);
 
 template <class T>
 T decode_argument(const Bytes& frame) {
   try {
     return decode_frame<T>(frame);
   } catch (const DecodeError& e) {
-    throw BadArguments(e.what());
+    throw_bad_arguments(e.what());
   }
 }
 
@@ -76,8 +77,8 @@ T decode_argument(const Bytes& frame) {
 template <class R, class... A>
 Bytes invoke(AnyFunction any, const std::vector<Bytes>& args) {
   if (args.size() != sizeof...(A))
-    throw BadArguments("expected " + std::to_string(sizeof...(A)) + " arguments, got " +
-                       std::to_string(args.size()));
+    throw_bad_arguments("expected " + std::to_string(sizeof...(A)) + " arguments, got " +
+                        std::to_string(args.size()));
   auto fn = reinterpret_cast<R (*)(A...)>(any);
   return [&]<size_t... I>(std::index_sequence<I...>) {
     if constexpr (std::is_void_v<R>) {
@@ -89,25 +90,9 @@ Bytes invoke(AnyFunction any, const std::vector<Bytes>& args) {
   }(std::index_sequence_for<A...>{});
 }
 
-// Thread-safe. Registering a name twice keeps the first entry.
-class TaskRegistry {
- public:
-  static TaskRegistry& instance();
-  void add(TaskEntry entry);
-  // Copies, so callers never hold a pointer into a table another thread may grow.
-  bool find(std::string_view name, TaskEntry& out) const;
-  bool find(AnyFunction function, TaskEntry& out) const;
-  std::vector<TaskEntry> entries() const;
-};
-
-// Sets this_task() on the current thread while alive (engines use it).
-class TaskContextScope {
- public:
-  explicit TaskContextScope(TaskContext context);
-  ~TaskContextScope();
-  TaskContextScope(const TaskContextScope&) = delete;
-  TaskContextScope& operator=(const TaskContextScope&) = delete;
-};
+// Adds a task to this process's registry. Thread-safe; registering a name
+// twice keeps the first entry.
+void register_task(std::string name, std::string signature, AnyFunction function, Invoker invoke);
 
 struct Registrar {
   template <class R, class... A>
@@ -115,8 +100,8 @@ struct Registrar {
     static_assert(((!std::is_lvalue_reference_v<A> ||
                     std::is_const_v<std::remove_reference_t<A>>)&&...),
                   "task parameters must be values or const references");
-    TaskRegistry::instance().add({std::move(name), signature_of<R, A...>(),
-                                  reinterpret_cast<AnyFunction>(fn), &invoke<R, A...>});
+    register_task(std::move(name), signature_of<R, A...>(), reinterpret_cast<AnyFunction>(fn),
+                  &invoke<R, A...>);
   }
 };
 

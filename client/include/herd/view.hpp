@@ -49,6 +49,8 @@ struct TaskOptions {
   size_t max_output = size_t{1} << 20;
 };
 
+// What apply() and map() do at the call site, where the types are known:
+// encode the arguments. Handing them over (submit, submit_map) is out of line.
 namespace detail {
 
 // The arguments of one call: one frame per parameter, empty where an
@@ -192,10 +194,10 @@ class LoadBalancedView {
   }
 
   // A view that submits with these options (to the same engines).
-  LoadBalancedView with(TaskOptions options) const {
+  [[nodiscard]] LoadBalancedView with(TaskOptions options) const {
     return LoadBalancedView(core_, options, engines_);
   }
-  const TaskOptions& options() const { return options_; }
+  [[nodiscard]] const TaskOptions& options() const { return options_; }
 
  private:
   friend class Client;

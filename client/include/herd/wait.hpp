@@ -15,6 +15,7 @@
 
 namespace herd {
 
+// The waits themselves are out of line; the templates only collect handles.
 namespace detail {
 CompletionRange as_completed(const std::vector<ResultRef>& refs);
 std::optional<size_t> wait_any(const std::vector<ResultRef>& refs,
@@ -41,7 +42,7 @@ inline std::chrono::steady_clock::time_point deadline_after(std::chrono::nanosec
 // range holds the results, so `results` may go away meanwhile. Throws Error
 // for a default-constructed handle.
 template <class R>
-CompletionRange as_completed(const std::vector<AsyncResult<R>>& results) {
+[[nodiscard]] CompletionRange as_completed(const std::vector<AsyncResult<R>>& results) {
   return detail::as_completed(detail::refs_of(results));
 }
 
@@ -49,16 +50,16 @@ CompletionRange as_completed(const std::vector<AsyncResult<R>>& results) {
 // one has finished; nothing if none did within `timeout` (or `results` is
 // empty). Blocks at most `timeout`.
 template <class R, class Rep, class Period>
-std::optional<size_t> wait_any(const std::vector<AsyncResult<R>>& results,
-                               std::chrono::duration<Rep, Period> timeout) {
+[[nodiscard]] std::optional<size_t> wait_any(const std::vector<AsyncResult<R>>& results,
+                                             std::chrono::duration<Rep, Period> timeout) {
   return detail::wait_any(detail::refs_of(results), detail::deadline_after(timeout));
 }
 
 // Whether every result finished (successfully or not) within `timeout`.
 // Blocks at most `timeout`.
 template <class R, class Rep, class Period>
-bool wait_all(const std::vector<AsyncResult<R>>& results,
-              std::chrono::duration<Rep, Period> timeout) {
+[[nodiscard]] bool wait_all(const std::vector<AsyncResult<R>>& results,
+                            std::chrono::duration<Rep, Period> timeout) {
   return detail::wait_all(detail::refs_of(results), detail::deadline_after(timeout));
 }
 
