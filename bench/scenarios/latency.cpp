@@ -62,7 +62,7 @@ Report run_latency(const Config& config) {
   j["herd_cpu"] = cpu_json(cpu, count);
   j["baseline_cpu"] = cpu_json(relay.cpu, count);
   report.add_target(
-      {"latency p50 herd/baseline", herd.p50_us / base.p50_us, Target::Kind::kAtMost, 2});
+      {"latency p50 herd/baseline", herd.p50_us / base.p50_us, Target::Kind::kAtMost, 1.5});
   return report;
 }
 

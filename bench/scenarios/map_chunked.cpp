@@ -78,7 +78,7 @@ Report run_map_chunked(const Config& config) {
   j["baseline_per_s"] = rounded(base, 0);
   j["ratio"] = rounded(herd / base, 3);
   j["failing_item_reported_by_index"] = true;
-  report.add_target({"map-chunked herd/baseline", herd / base, Target::Kind::kAtLeast, 2});
+  report.add_target({"map-chunked herd/baseline", herd / base, Target::Kind::kAtLeast, 10});
   return report;
 }
 

@@ -85,7 +85,7 @@ Report run_payload(const Config& config) {
                                      {"ratio", rounded(mb_s / base.mb_per_second(), 3)},
                                      {"controller_peak_rss_bytes", r.controller_peak}});
     report.add_target(
-        {r.kind + " MB/s herd/baseline", mb_s / base.mb_per_second(), Target::Kind::kAtLeast, 0.5});
+        {r.kind + " MB/s herd/baseline", mb_s / base.mb_per_second(), Target::Kind::kAtLeast, 0.8});
     report.add_target(
         {r.kind + " controller peak RSS/payload", peak / payload_d, Target::Kind::kAtMost, 3});
   }

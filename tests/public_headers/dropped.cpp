@@ -1,6 +1,9 @@
 // Compiled against an installed herd: each line marked "dropped" throws
 // away a value whose loss is a bug, and must warn ([[nodiscard]]); no other
-// line may, since apply, map, push and scatter are fire-and-forget by design.
+// line may, since apply, map, push and scatter are fire-and-forget by design,
+// get() is also how one waits for a task and rethrows its error, and
+// SPEC.md shows wait(timeout), ready(), successful() and metadata() as
+// statements.
 #include <herd/herd.hpp>
 
 int twice(int x);
@@ -25,21 +28,21 @@ void use(herd::Client& client, herd::AsyncResult<int>& ar, herd::AsyncMapResult<
   m.wait_interactive();
   herd::wait_interactive(results);
 
-  ar.get();                            // dropped
-  ar.get(1s);                          // dropped
-  ar.wait(1s);                         // dropped
-  ar.ready();                          // dropped
-  ar.successful();                     // dropped
+  ar.get();
+  ar.get(1s);
+  ar.wait(1s);
+  ar.ready();
+  ar.successful();
   ar.id();                             // dropped
-  ar.metadata();                       // dropped
-  m.get();                             // dropped
-  m.get(1s);                           // dropped
-  m.wait(1s);                          // dropped
-  m.ready();                           // dropped
-  m.successful();                      // dropped
+  ar.metadata();
+  m.get();
+  m.get(1s);
+  m.wait(1s);
+  m.ready();
+  m.successful();
   m.size();                            // dropped
   m[0];                                // dropped
-  m.metadata();                        // dropped
+  m.metadata();
   m.as_completed();                    // dropped
   herd::as_completed(results);         // dropped
   herd::wait_any(results, 1s);         // dropped

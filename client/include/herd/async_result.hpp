@@ -132,28 +132,28 @@ class AsyncResult {
   void wait() const { results().wait(item_); }
   // True if the task finished within `timeout`.
   template <class Rep, class Period>
-  [[nodiscard]] bool wait(std::chrono::duration<Rep, Period> timeout) const {
+  bool wait(std::chrono::duration<Rep, Period> timeout) const {
     return results().wait_until(item_, std::chrono::steady_clock::now() + timeout);
   }
   // The result; rethrows the task's failure as a herd::Error.
-  [[nodiscard]] R get() const {
+  R get() const {
     wait();
     return decode();
   }
   // As get(), but throws TimeoutError if not finished within `timeout`.
   template <class Rep, class Period>
-  [[nodiscard]] R get(std::chrono::duration<Rep, Period> timeout) const {
+  R get(std::chrono::duration<Rep, Period> timeout) const {
     if (!wait(timeout)) detail::throw_timeout("result of task " + id() + " not ready in time");
     return decode();
   }
-  [[nodiscard]] bool ready() const { return results().ready(item_); }
+  bool ready() const { return results().ready(item_); }
   // Whether it finished without error; throws NotReady while running.
-  [[nodiscard]] bool successful() const { return results().successful(item_); }
+  bool successful() const { return results().successful(item_); }
   // Drops the task if it has not run yet (TaskAborted). For an item of a
   // map, this aborts the rest of the map.
   void abort() { results().abort(); }
   [[nodiscard]] std::string id() const { return results().id(item_); }
-  [[nodiscard]] TaskMetadata metadata() const { return results().metadata(item_); }
+  TaskMetadata metadata() const { return results().metadata(item_); }
 
   // Calls fn(*this) as `const AsyncResult<R>&` once the task has finished,
   // successfully or not (soon after this call, if it has already). fn runs
@@ -206,27 +206,27 @@ class AsyncMapResult {
     if (results_) results_.wait_all();
   }
   template <class Rep, class Period>
-  [[nodiscard]] bool wait(std::chrono::duration<Rep, Period> timeout) const {
+  bool wait(std::chrono::duration<Rep, Period> timeout) const {
     return !results_ || results_.wait_all_until(std::chrono::steady_clock::now() + timeout);
   }
   // All results in input order; throws the failure of the lowest failing
   // index (a RemoteError's index() says which).
-  [[nodiscard]] auto get() const {
+  auto get() const {
     wait();
     return collect();
   }
   template <class Rep, class Period>
-  [[nodiscard]] auto get(std::chrono::duration<Rep, Period> timeout) const {
+  auto get(std::chrono::duration<Rep, Period> timeout) const {
     if (!wait(timeout)) detail::throw_timeout("map results not ready in time");
     return collect();
   }
-  [[nodiscard]] bool ready() const { return !results_ || results_.all_ready(); }
-  [[nodiscard]] bool successful() const { return !results_ || results_.all_successful(); }
+  bool ready() const { return !results_ || results_.all_ready(); }
+  bool successful() const { return !results_ || results_.all_successful(); }
   void abort() {
     if (results_) results_.abort();
   }
   [[nodiscard]] std::string id() const { return results_ ? results_.id() : ""; }
-  [[nodiscard]] std::vector<TaskMetadata> metadata() const {
+  std::vector<TaskMetadata> metadata() const {
     std::vector<TaskMetadata> out;
     for (size_t i = 0; i < size(); ++i) out.push_back(results_.metadata(i));
     return out;
