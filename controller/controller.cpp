@@ -15,6 +15,7 @@
 
 #include "controller/authenticator.hpp"
 #include "controller/client_table.hpp"
+#include "controller/deadlines.hpp"
 #include "controller/dependency_table.hpp"
 #include "controller/engine_registry.hpp"
 #include "controller/key_store.hpp"
@@ -1257,13 +1258,7 @@ bool Controller::Impl::retry(TaskRecord& record, const TaskKey& key) {
 // A task that has taken every engine down with it (each attempt a crash,
 // until the supervisor gave up restarting them) must not wait for ever.
 void Controller::Impl::fail_orphaned_retries(Clock::time_point now) {
-  std::vector<TaskKey> orphans;
-  tasks_.for_each([&](const TaskKey& key, TaskRecord& record) {
-    if (record.engine_id == 0 && !record.answered && record.attempt > 1 &&
-        record.deadline != Clock::time_point{} && now >= record.deadline)
-      orphans.push_back(key);
-  });
-  for (const TaskKey& key : orphans) {
+  for (const TaskKey& key : orphaned_retries(tasks_, now)) {
     TaskRecord& record = *tasks_.find(key);
     fail_task(record, key, wire::ENGINE_LOST,
               "the task's engine was lost on attempt " + std::to_string(record.attempt - 1) +
@@ -1290,27 +1285,23 @@ void Controller::Impl::check_timers(Clock::time_point now) {
     engine_lost(*registry_.find(id), "no heartbeat for " + std::to_string(silence.count()) + " ms");
   // A thread cannot be stopped: an engine whose task overran its timeout, or
   // ignored a cancellation, is recycled.
-  std::vector<std::pair<uint32_t, std::string>> to_recycle;
-  for (EngineRecord* engine : registry_.live_engines()) {
-    for (const TaskKey& key : engine->assigned) {
-      TaskRecord* record = tasks_.find(key);
-      if (!record || now < record->deadline || record->deadline == Clock::time_point{}) continue;
-      if (record->answered) {
-        to_recycle.emplace_back(engine->id, "its task ignored a cancellation");
-      } else if (record->timeout_ms > 0 && record->started) {
-        const std::string why = "task ran longer than its timeout of " +
-                                std::to_string(record->timeout_ms) + " ms on engine " +
-                                std::to_string(engine->id);
-        to_recycle.emplace_back(engine->id, why);
-        // retry() happens as the engine is given up; here the client hears
-        // of the timeout at once if no attempt is left.
-        if (record->attempt > record->retries) fail_task(*record, key, wire::TIMEOUT, why, engine);
-      }
-      break;
+  for (const Overrun& overrun : overruns(registry_, tasks_, now)) {
+    EngineRecord* engine = registry_.find(overrun.engine);
+    TaskRecord* record = tasks_.find(overrun.task);
+    if (!engine || engine->lost || !record) continue;
+    if (overrun.kind == Overrun::Kind::kIgnoredCancel) {
+      recycle(*engine, "its task ignored a cancellation");
+      continue;
     }
+    const std::string why = "task ran longer than its timeout of " +
+                            std::to_string(record->timeout_ms) + " ms on engine " +
+                            std::to_string(engine->id);
+    // retry() happens as the engine is given up; here the client hears
+    // of the timeout at once if no attempt is left.
+    if (record->attempt > record->retries)
+      fail_task(*record, overrun.task, wire::TIMEOUT, why, engine);
+    recycle(*engine, why);
   }
-  for (const auto& [id, why] : to_recycle)
-    if (EngineRecord* engine = registry_.find(id); engine && !engine->lost) recycle(*engine, why);
 }
 
 void Controller::Impl::fail_task(TaskRecord& record, const TaskKey& key, wire::Status status,
