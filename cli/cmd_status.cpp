@@ -130,14 +130,20 @@ int cmd_status(const Invocation& inv) {
   }
   std::sort(status.engines.begin(), status.engines.end(),
             [](const auto& a, const auto& b) { return a.id < b.id; });
-  const auto launch = launch_record(profile);
+  const auto launches = launch_records(profile);
   if (cl.flag("json")) {
     auto json = to_json(profile.name(), status);
-    if (!launch.is_null()) json["launcher"] = launch;
+    // "launcher": the cluster's own launch; "launches": that one and those
+    // of `herd cluster engines`, in order.
+    if (!launches.empty()) {
+      json["launcher"] = launches.front();
+      json["launches"] = launches;
+    }
     std::cout << json.dump(2) << std::endl;
   } else {
-    if (const auto line = describe_launch(launch); !line.empty())
-      fmt::print("launcher:    {}\n", line);
+    for (size_t i = 0; i < launches.size(); ++i)
+      if (const auto line = describe_launch(launches[i]); !line.empty())
+        fmt::print("{:<13}{}\n", i == 0 ? "launcher:" : "", line + (i == 0 ? "" : " (added)"));
     print_table(profile.name(), status);
   }
   return 0;

@@ -138,8 +138,14 @@ void remove_launch_record(const LaunchContext& context) {
 
 bool launch_recorded(const herd::Profile& profile) { return !launch_record_files(profile).empty(); }
 
-nlohmann::json launch_record(const herd::Profile& profile) {
-  return read_record(launch_record_file(profile, ""));
+std::vector<nlohmann::json> launch_records(const herd::Profile& profile) {
+  const fs::path own = launch_record_file(profile, "");
+  std::vector<nlohmann::json> records;
+  if (auto record = read_record(own); record.is_object()) records.push_back(std::move(record));
+  for (const auto& file : launch_record_files(profile))
+    if (file != own)
+      if (auto record = read_record(file); record.is_object()) records.push_back(std::move(record));
+  return records;
 }
 
 std::vector<std::string> stop_recorded_launch(const herd::Profile& profile,

@@ -83,8 +83,9 @@ std::vector<std::string> stop_recorded_launch(const herd::Profile& profile,
                                               std::chrono::milliseconds bound);
 // Whether any launch is recorded (run/launcher*.json).
 bool launch_recorded(const herd::Profile& profile);
-// What run/launcher.json records, or null: for `herd status`.
-nlohmann::json launch_record(const herd::Profile& profile);
+// What run/launcher*.json record, the cluster's own launch first, then the
+// launches of `herd cluster engines`: for `herd status`.
+std::vector<nlohmann::json> launch_records(const herd::Profile& profile);
 
 // Used by the launchers themselves: the record of the launch `context`
 // describes (its tag names the file).

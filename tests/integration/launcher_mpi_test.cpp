@@ -105,6 +105,15 @@ TEST(MpiLauncherTest, EnginesAddedToTheClusterComeFromANewJobThatStopEnds) {
   const auto second_job = added.at("pid").get<pid_t>();
   EXPECT_NE(second_job, first_job);
   EXPECT_TRUE(herd::test::process_alive(second_job));
+  // herd status lists both launches, the cluster's own first.
+  const Json launches = status_of(cluster).value("launches", Json::array());
+  ASSERT_EQ(launches.size(), 2u) << launches.dump();
+  EXPECT_EQ(launches[0].at("pid").get<pid_t>(), first_job);
+  EXPECT_EQ(launches[1].at("pid").get<pid_t>(), second_job);
+  const RunResult text = cluster.herd({"status", "--profile", "mpi"});
+  EXPECT_NE(text.out.find("mpiexec pid " + std::to_string(second_job) + " (added)"),
+            std::string::npos)
+      << text.out;
   // Its ranks' engines are numbered after the cluster's own.
   for (const char* log : {"engine-1.log", "engine-2.log"})
     EXPECT_TRUE(std::filesystem::exists(cluster.herd_dir() / "profile_mpi" / "log" / log)) << log;
