@@ -32,8 +32,10 @@ constexpr auto kTick = std::chrono::milliseconds(100);
 constexpr size_t kMaxReceivesPerTurn = 1024;
 // How long a stopping controller waits for its last answers to leave.
 constexpr auto kStopLinger = std::chrono::milliseconds(1000);
-// How far past tasks that must wait dispatch looks for ones it can place.
-constexpr size_t kDispatchLookahead = 1024;
+// Tasks one turn places or fails at most, so that a long queue does not
+// hold up the messages; tasks that must wait do not count (their lanes are
+// passed over), so however many wait, those that can run are reached.
+constexpr size_t kDispatchPerTurn = 1024;
 
 std::string routing_id(const zmq::message_t& frame) { return std::string(frame.to_string_view()); }
 zmq::message_t routing_frame(const std::string& id) { return zmq::message_t(id.data(), id.size()); }
@@ -1091,7 +1093,7 @@ void Controller::Impl::dispatch() {
 
 void Controller::Impl::place_queued() {
   size_t admitting = registry_.admitting(admission_);
-  tasks_.scan_queue(kDispatchLookahead, [&](const TaskKey& key, TaskRecord& record) {
+  tasks_.scan_queue(kDispatchPerTurn, [&](const TaskKey& key, TaskRecord& record) {
     if (admitting == 0) return ScanStep::kStop;
     const Choice choice = registry_.choose(record.name, record.engines, admission_);
     switch (choice.placement) {
@@ -1101,13 +1103,14 @@ void Controller::Impl::place_queued() {
         if (!admission_.admits(*choice.engine)) --admitting;
         break;
       case Placement::kWait:
-        break;
       case Placement::kTargetsFull:
+        // So must the rest of its lane (same name, same engines) this turn.
         return ScanStep::kSkipLane;
       case Placement::kNotOffered: {
         // Engines that came after the task was queued may not offer it.
         const std::string& name = registry_.names().str(record.name);
-        if (record.engines.empty() && holding_unknown_tasks(name)) break;  // engines coming
+        if (record.engines.empty() && holding_unknown_tasks(name))
+          return ScanStep::kSkipLane;  // engines coming
         fail_task(record, key, wire::UNKNOWN_TASK,
                   "no connected engine " +
                       (record.engines.empty() ? std::string() : "of those the task may run on ") +

@@ -32,10 +32,11 @@ void TaskTable::push(const TaskKey& key, bool front) {
     in_ring_.resize(client + 1, false);
   }
   std::vector<Lane>& lanes = queues_[client];
-  auto lane = std::find_if(lanes.begin(), lanes.end(),
-                           [&](const Lane& l) { return l.engines == record->engines; });
+  auto lane = std::find_if(lanes.begin(), lanes.end(), [&](const Lane& l) {
+    return l.name == record->name && l.engines == record->engines;
+  });
   if (lane == lanes.end()) {
-    lanes.push_back({record->engines, {}});
+    lanes.push_back({record->engines, record->name, {}});
     lane = std::prev(lanes.end());
   }
   if (front)

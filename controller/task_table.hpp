@@ -2,9 +2,9 @@
 // and the queues of those waiting for an engine: one FIFO queue per client,
 // served in turn, so that one client's 100,000 queued tasks do not stand in
 // front of another client's next one. A client's queue is split into lanes
-// by the engines its tasks may run on, so that a backlog waiting for busy
-// engines is passed over in one step, not task by task. Owned by the event
-// loop.
+// by task name and the engines its tasks may run on, so that a backlog
+// waiting for busy engines is passed over in one step, not task by task,
+// however long it is. Owned by the event loop.
 #pragma once
 
 #include <chrono>
@@ -50,7 +50,7 @@ struct TaskRecord {
 // What a scan does after offering a task (see TaskTable::scan_queue).
 enum class ScanStep {
   kNext,      // go on with the next task
-  kSkipLane,  // every engine this task may use is full: pass over its lane
+  kSkipLane,  // no engine this task may use takes it now: pass over its lane
   kStop,      // end the scan
 };
 
@@ -98,9 +98,11 @@ class TaskTable {
     uint64_t ticket;
     int64_t order;  // a client's tasks are offered in this order, across lanes
   };
-  // A client's tasks bound to one set of engines, in order.
+  // A client's tasks of one name bound to one set of engines, in order:
+  // when one of them must wait, so must the rest in this scan.
   struct Lane {
     std::vector<uint32_t> engines;
+    uint32_t name = 0;
     std::deque<Entry> entries;
     size_t cursor = 0;     // during a scan: the next entry to offer
     bool skipped = false;  // during a scan: passed over

@@ -93,10 +93,12 @@ TEST_F(ChooseTest, WithoutEnginesAnUnboundTaskWaits) {
 
 class LaneTest : public ::testing::Test {
  protected:
-  TaskKey add_queued(uint64_t seq, std::vector<uint32_t> engines, uint32_t client = 0) {
+  TaskKey add_queued(uint64_t seq, std::vector<uint32_t> engines, uint32_t client = 0,
+                     uint32_t name = 0) {
     const TaskKey key{7 + client, seq};
     TaskRecord record;
     record.client = client;
+    record.name = name;
     record.engines = std::move(engines);
     EXPECT_TRUE(table_.add(key, std::move(record)));
     table_.enqueue(key);
@@ -127,6 +129,25 @@ TEST_F(LaneTest, ABacklogForABusyEngineDoesNotHoldUpLaterTasks) {
   add_queued(5002, {4});
   EXPECT_EQ(scan(3), (std::vector<uint64_t>{1, 5001, 5002}))
       << "the backlog is offered once, then passed over";
+  EXPECT_EQ(table_.queue_depth(), 5000u);
+}
+
+// No engine free for a task name: its backlog waits, and the same client's
+// next task of another name, which an idle engine offers, is reached at once
+// (before lanes kept names apart, it was first in line after 1,024 others).
+TEST_F(LaneTest, ABacklogOfOneNameDoesNotHoldUpAnotherName) {
+  constexpr uint32_t kBusyName = 1, kOtherName = 2;
+  for (uint64_t seq = 1; seq <= 5000; ++seq) add_queued(seq, {}, 0, kBusyName);
+  add_queued(5001, {}, 0, kOtherName);
+  std::vector<uint64_t> offered;
+  table_.scan_queue(1024, [&](const TaskKey& key, TaskRecord& record) {
+    offered.push_back(key.seq);
+    if (record.name == kBusyName) return ScanStep::kSkipLane;
+    record.engine_id = 1;
+    table_.mark_dispatched();
+    return ScanStep::kNext;
+  });
+  EXPECT_EQ(offered, (std::vector<uint64_t>{1, 5001}));
   EXPECT_EQ(table_.queue_depth(), 5000u);
 }
 

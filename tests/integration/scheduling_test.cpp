@@ -76,6 +76,21 @@ TEST_F(MixedEnginesTest, ATaskForAnIdleEngineDoesNotWaitBehindOthers) {
   EXPECT_TRUE(queued.wait(kResultWait));
 }
 
+TEST_F(MixedEnginesTest, ATaskForAnIdleEngineDoesNotWaitBehindALongQueueItCannotJoin) {
+  // 2,000 tasks wait for the busy test-task engine; a task only the idle
+  // extra engine offers comes after them. Dispatch once looked at 1,024
+  // queued tasks per turn, so it waited for the backlog to shrink.
+  auto running = lb().apply(test_tasks::sleep_for, 2.0);
+  std::vector<herd::AsyncResult<int>> backlog;
+  for (int i = 0; i < 2000; ++i) backlog.push_back(lb().apply(test_tasks::add, i, 1));
+  const auto start = Clock::now();
+  EXPECT_EQ(lb().apply(only_extra_).get(kResultWait), "extra");
+  EXPECT_LT(Clock::now() - start, 1500ms)
+      << "a task for an idle engine waited behind a backlog it could not join";
+  EXPECT_TRUE(running.wait(kResultWait));
+  for (auto& r : backlog) EXPECT_TRUE(r.wait(kResultWait));
+}
+
 // Clients share the cluster: behind another client's long queue, a
 // client's next task waits for about one task per engine, not for the queue.
 TEST(SharedClusterTest, AClientsTaskDoesNotWaitBehindAnotherClientsQueue) {
