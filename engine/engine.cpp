@@ -165,9 +165,11 @@ class Session {
       finish_retirement();
       return;
     }
-    flush_started();  // a task's STARTED note always goes before its result
     // The executor answers every task, one at a time, in the order given.
-    if (!held_.empty()) held_.pop_front();
+    if (!held_.empty()) {
+      drop_started_note(held_.front());
+      held_.pop_front();
+    }
     refuse_if_too_large(frames);
     wire::send(socket_, frames);
   }
@@ -237,6 +239,20 @@ class Session {
     frames.push_back(wire::pack(returned_));
     wire::send(socket_, frames);
     exit_code_ = kRetiredExitCode;
+  }
+
+  // A result says that its task started: the task's STARTED note, if it
+  // has not gone yet, need not go. Notes go once per loop turn (run()), so a
+  // short task's note and result, which come in one turn, cost the
+  // controller one message instead of two.
+  void drop_started_note(const std::pair<uint64_t, uint64_t>& task) {
+    auto* notes = started_.mutable_tasks();
+    for (int i = notes->size() - 1; i >= 0; --i) {
+      const wire::TaskRef& note = notes->Get(i);
+      if (note.client() != task.first || note.seq() != task.second) continue;
+      notes->DeleteSubrange(i, 1);
+      return;
+    }
   }
 
   void flush_started() {
