@@ -215,6 +215,7 @@ class Controller::Impl {
   EngineRegistry registry_;
   const Admission admission_;
   TaskDurations durations_;
+  std::vector<const EngineRecord*> idle_engines_;  // steal_for_idle's, reused
   ClientTable client_table_;
   TaskTable tasks_;
   DependencyTable deps_;
@@ -1128,7 +1129,9 @@ void Controller::Impl::place_queued() {
 }
 
 void Controller::Impl::steal_for_idle() {
-  std::vector<const EngineRecord*> idle;
+  // Kept between calls: this runs on every turn with an empty queue.
+  std::vector<const EngineRecord*>& idle = idle_engines_;
+  idle.clear();
   for (const EngineRecord* e : registry_.live_engines())
     if (!e->retiring && e->outstanding() == 0) idle.push_back(e);
   if (idle.empty()) return;

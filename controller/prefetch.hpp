@@ -19,7 +19,7 @@ struct EngineRecord;
 // What an engine may be sent now.
 struct Admission {
   // A bare high-water mark: up to `hwm` tasks, whatever their expected work.
-  Admission(unsigned cap) : hwm(cap) {}  // NOLINT(google-explicit-constructor)
+  explicit Admission(unsigned cap) : hwm(cap) {}
   Admission(unsigned cap, uint64_t target) : hwm(cap), target_us(target) {}
 
   // Whether `e` takes one more task: an idle engine always does (up to its

@@ -14,6 +14,7 @@
 
 namespace {
 
+using herd::controller::Admission;
 using herd::controller::ClientTable;
 using herd::controller::Clock;
 using herd::controller::EngineRegistry;
@@ -129,7 +130,7 @@ TEST(EngineIdentityTest, ARevivedEngineKeepsItsIdAndOffersAgain) {
   EXPECT_EQ(registry.live_count(), 1u);
   EXPECT_EQ(registry.all().size(), 1u);
   EXPECT_EQ(registry.check("add", "int(int, int)", expected), herd::controller::Offer::kOk);
-  EXPECT_EQ(registry.least_loaded("add", 1), &e);
+  EXPECT_EQ(registry.least_loaded("add", Admission(1)), &e);
 }
 
 TEST(EngineIdentityTest, OnlyTheNewestLostEnginesAreListedTheRestCounted) {

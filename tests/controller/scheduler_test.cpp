@@ -14,6 +14,7 @@
 
 namespace {
 
+using herd::controller::Admission;
 using herd::controller::Clock;
 using herd::controller::EngineRecord;
 using herd::controller::EngineRegistry;
@@ -74,7 +75,7 @@ TEST_F(EngineRegistryTest, LeastLoadedPicksFewestOutstanding) {
   EngineRecord& b = add("b");
   load(b, 0);
   load(add("c"), 1);
-  EXPECT_EQ(registry_.least_loaded("add", 10), &b);
+  EXPECT_EQ(registry_.least_loaded("add", Admission(10)), &b);
 }
 
 TEST_F(EngineRegistryTest, LeastLoadedBreaksTiesByTasksDone) {
@@ -82,9 +83,9 @@ TEST_F(EngineRegistryTest, LeastLoadedBreaksTiesByTasksDone) {
   EngineRecord& b = add("b");
   a.tasks_done = 5;
   b.tasks_done = 2;
-  EXPECT_EQ(registry_.least_loaded("add", 1), &b);
+  EXPECT_EQ(registry_.least_loaded("add", Admission(1)), &b);
   b.tasks_done = 9;
-  EXPECT_EQ(registry_.least_loaded("add", 1), &a);
+  EXPECT_EQ(registry_.least_loaded("add", Admission(1)), &a);
 }
 
 TEST_F(EngineRegistryTest, LeastLoadedRespectsTheHighWaterMark) {
@@ -92,20 +93,20 @@ TEST_F(EngineRegistryTest, LeastLoadedRespectsTheHighWaterMark) {
   EngineRecord& b = add("b");
   load(a, 1);
   load(b, 2);
-  EXPECT_EQ(registry_.least_loaded("add", 1), nullptr) << "every engine is at hwm 1";
-  EXPECT_EQ(registry_.least_loaded("add", 2), &a);
-  EXPECT_EQ(registry_.least_loaded("add", 3), &a);
+  EXPECT_EQ(registry_.least_loaded("add", Admission(1)), nullptr) << "every engine is at hwm 1";
+  EXPECT_EQ(registry_.least_loaded("add", Admission(2)), &a);
+  EXPECT_EQ(registry_.least_loaded("add", Admission(3)), &a);
   a.assigned.clear();
-  EXPECT_EQ(registry_.least_loaded("add", 1), &a);
+  EXPECT_EQ(registry_.least_loaded("add", Admission(1)), &a);
 }
 
 TEST_F(EngineRegistryTest, LeastLoadedOnlyConsidersEnginesOfferingTheTask) {
   EngineRecord& idle_other = add("a", {{"other", "void()"}});
   EngineRecord& busy_add = add("b", {{"add", kAddSig}});
   load(busy_add, 3);
-  EXPECT_EQ(registry_.least_loaded("add", 10), &busy_add);
-  EXPECT_EQ(registry_.least_loaded("other", 10), &idle_other);
-  EXPECT_EQ(registry_.least_loaded("nobody_offers_this", 10), nullptr);
+  EXPECT_EQ(registry_.least_loaded("add", Admission(10)), &busy_add);
+  EXPECT_EQ(registry_.least_loaded("other", Admission(10)), &idle_other);
+  EXPECT_EQ(registry_.least_loaded("nobody_offers_this", Admission(10)), nullptr);
 }
 
 TEST_F(EngineRegistryTest, LeastLoadedSkipsLostEngines) {
@@ -113,9 +114,9 @@ TEST_F(EngineRegistryTest, LeastLoadedSkipsLostEngines) {
   EngineRecord& b = add("b");
   load(b, 1);
   registry_.mark_lost(a, "test");
-  EXPECT_EQ(registry_.least_loaded("add", 10), &b);
+  EXPECT_EQ(registry_.least_loaded("add", Admission(10)), &b);
   registry_.mark_lost(b, "test");
-  EXPECT_EQ(registry_.least_loaded("add", 10), nullptr);
+  EXPECT_EQ(registry_.least_loaded("add", Admission(10)), nullptr);
 }
 
 TEST_F(EngineRegistryTest, CheckWithoutEngines) {
@@ -227,8 +228,8 @@ TEST_F(EngineRegistryTest, ARetiringEngineGetsNoTasksAndIsNotRetiredAgain) {
   load(b, 1);
   registry_.retire(a);
   EXPECT_STREQ(a.state_name(), "retiring");
-  EXPECT_EQ(registry_.least_loaded("add", 2), &b);  // b is busier, but a takes nothing
-  EXPECT_EQ(registry_.admitting(2), 1u) << "only b, below its cap of 2";
+  EXPECT_EQ(registry_.least_loaded("add", Admission(2)), &b);  // b is busier, but a takes nothing
+  EXPECT_EQ(registry_.admitting(Admission(2)), 1u) << "only b, below its cap of 2";
   EXPECT_EQ(check("add", kAddSig), Offer::kOk);  // it still counts as offering the task
   const auto chosen = registry_.least_busy(2);
   ASSERT_EQ(chosen.size(), 1u);

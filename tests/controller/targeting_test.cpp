@@ -12,6 +12,7 @@
 
 namespace {
 
+using herd::controller::Admission;
 using herd::controller::Choice;
 using herd::controller::Clock;
 using herd::controller::EngineRecord;
@@ -30,7 +31,7 @@ class ChooseTest : public ::testing::Test {
     return registry_.add(rid, hello({{task, "int(int, int)"}}, ++pid_), Clock::now());
   }
   Choice choose(std::vector<uint32_t> targets, const std::string& task = "add", unsigned hwm = 1) {
-    return registry_.choose(registry_.names().intern(task), targets, hwm);
+    return registry_.choose(registry_.names().intern(task), targets, Admission(hwm));
   }
 
   EngineRegistry registry_;
