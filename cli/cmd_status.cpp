@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cluster_client.hpp"
 #include "commands.hpp"
 #include "herd/client.hpp"
 #include "herd/error.hpp"
@@ -116,12 +117,7 @@ int cmd_status(const Invocation& inv) {
   setup_logging(cl.log_level());
   const auto profile = cl.profile();
   const auto timeout = cl.seconds("timeout");
-  if (!std::filesystem::exists(profile.client_file()))
-    throw herd::Error("no cluster running for profile " + profile.name() + " (no " +
-                      profile.client_file().string() + ")");
-  // A connection file outlives its controller (a restart reuses the ports);
-  // the client says at once when the controller it names has exited.
-  herd::Client client(profile.client_file(), {.connection_timeout = timeout});
+  herd::Client client = cluster_client(cl, timeout);
   herd::ClusterStatus status;
   try {
     status = client.status(timeout);

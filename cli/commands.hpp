@@ -23,6 +23,8 @@ int cmd_cluster_engines(const Invocation& inv);
 int cmd_cluster_host(const Invocation& inv);
 int cmd_cluster_reload(const Invocation& inv);
 int cmd_status(const Invocation& inv);
+int cmd_tasks(const Invocation& inv);
+int cmd_result(const Invocation& inv);
 int cmd_submit(const Invocation& inv);
 
 }  // namespace herd::cli

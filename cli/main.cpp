@@ -37,6 +37,10 @@ constexpr Command kCommands[] = {
     {"controller", "Run a controller in this process.", herd::cli::cmd_controller},
     {"engine", "Run an engine in this process.", herd::cli::cmd_engine},
     {"status", "Show the cluster's engines, queue and task counts.", herd::cli::cmd_status},
+    {"tasks", "List the controller's task records (id, state, engine, times).",
+     herd::cli::cmd_tasks},
+    {"result", "Print a task's result, by id, waiting for it if it is not in yet.",
+     herd::cli::cmd_result},
     {"submit", "Run a shell command as a task on some engine; exit with its exit code.",
      herd::cli::cmd_submit},
 };

@@ -16,6 +16,7 @@ constexpr long kMaxHwm = 1'000'000;
 constexpr long kMaxHeartbeatMs = 3'600'000;
 constexpr long kMaxMisses = 1'000;
 constexpr long kMaxMessageMb = 1L << 20;
+constexpr long kMaxResults = 1'000'000'000;
 }  // namespace
 
 void add_controller_options(CommandLine& cl) {
@@ -43,14 +44,24 @@ void add_controller_options(CommandLine& cl) {
       po::value<long>()->default_value(defaults.heartbeat_misses)->value_name("N"),
       "heartbeats an engine may miss before it counts as lost")(
       "client-timeout",
-      po::value<double>()->default_value(std::chrono::duration<double>(defaults.client_timeout).count())->value_name("S"),
+      po::value<double>()
+          ->default_value(std::chrono::duration<double>(defaults.client_timeout).count())
+          ->value_name("S"),
       "seconds a client may stay silent before the controller forgets it, dropping its queued "
-      "tasks")(
-      "max-message-mb",
+      "tasks")("max-message-mb",
+               po::value<long>()
+                   ->default_value(static_cast<long>(defaults.max_message_bytes >> 20))
+                   ->value_name("MB"),
+               "largest message accepted from a client or engine; a larger one drops its sender")(
+      "max-results",
+      po::value<long>()->default_value(static_cast<long>(defaults.max_results))->value_name("N"),
+      "delivered results kept for fetching by id (herd result, Client::get_result); the oldest "
+      "go first, results not yet delivered never")(
+      "max-result-mb",
       po::value<long>()
-          ->default_value(static_cast<long>(defaults.max_message_bytes >> 20))
+          ->default_value(static_cast<long>(defaults.max_result_bytes >> 20))
           ->value_name("MB"),
-      "largest message accepted from a client or engine; a larger one drops its sender");
+      "megabytes of delivered results kept for fetching by id");
 }
 
 herd::controller::ControllerOptions controller_options(const CommandLine& cl) {
@@ -70,6 +81,8 @@ herd::controller::ControllerOptions controller_options(const CommandLine& cl) {
   o.heartbeat_misses = static_cast<unsigned>(cl.integer("heartbeat-misses", 1, kMaxMisses));
   o.client_timeout = cl.seconds("client-timeout");
   o.max_message_bytes = static_cast<size_t>(cl.integer("max-message-mb", 1, kMaxMessageMb)) << 20;
+  o.max_results = static_cast<size_t>(cl.integer("max-results", 0, kMaxResults));
+  o.max_result_bytes = static_cast<size_t>(cl.integer("max-result-mb", 0, kMaxMessageMb)) << 20;
   // Checked here, before anything starts: ZeroMQ's own words for these
   // ("No such device" for a host name) named neither the option nor the
   // address. Ports given explicitly must be free; 0 lets the controller choose.
@@ -84,22 +97,27 @@ herd::controller::ControllerOptions controller_options(const CommandLine& cl) {
 }
 
 std::vector<std::string> controller_arguments(const herd::controller::ControllerOptions& o) {
-  std::vector<std::string> args = {"--ip",
-                                   o.ip,
-                                   "--client-port",
-                                   std::to_string(o.client_port),
-                                   "--engine-port",
-                                   std::to_string(o.engine_port),
-                                   "--hwm",
-                                   std::to_string(o.engine_hwm),
-                                   "--heartbeat-interval",
-                                   std::to_string(o.heartbeat_interval.count()),
-                                   "--heartbeat-misses",
-                                   std::to_string(o.heartbeat_misses),
-                                   "--client-timeout",
-                                   std::to_string(std::chrono::duration<double>(o.client_timeout).count()),
-                                   "--max-message-mb",
-                                   std::to_string(o.max_message_bytes >> 20)};
+  std::vector<std::string> args = {
+      "--ip",
+      o.ip,
+      "--client-port",
+      std::to_string(o.client_port),
+      "--engine-port",
+      std::to_string(o.engine_port),
+      "--hwm",
+      std::to_string(o.engine_hwm),
+      "--heartbeat-interval",
+      std::to_string(o.heartbeat_interval.count()),
+      "--heartbeat-misses",
+      std::to_string(o.heartbeat_misses),
+      "--client-timeout",
+      std::to_string(std::chrono::duration<double>(o.client_timeout).count()),
+      "--max-message-mb",
+      std::to_string(o.max_message_bytes >> 20),
+      "--max-results",
+      std::to_string(o.max_results),
+      "--max-result-mb",
+      std::to_string(o.max_result_bytes >> 20)};
   if (!o.location.empty()) args.insert(args.end(), {"--location", o.location});
   if (o.insecure) args.push_back("--insecure");
   return args;

@@ -20,6 +20,8 @@
 #include "controller/engine_registry.hpp"
 #include "controller/key_store.hpp"
 #include "controller/prefetch.hpp"
+#include "controller/record_messages.hpp"
+#include "controller/task_records.hpp"
 #include "controller/task_table.hpp"
 #include "herd/profile.hpp"
 #include "proto/wire.hpp"
@@ -94,6 +96,19 @@ std::string_view peer_role(const zmq::message_t& frame) {
 
 bool process_alive(int64_t pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0; }
 
+// A message as received or sent, without its routing frame; the copies
+// share the frames' buffers.
+wire::Frames without_routing(wire::Frames& frames) {
+  wire::Frames kept;
+  kept.reserve(frames.size() - 1);
+  for (size_t i = 1; i < frames.size(); ++i) kept.emplace_back().copy(frames[i]);
+  return kept;
+}
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace
 
 class Controller::Impl {
@@ -137,6 +152,15 @@ class Controller::Impl {
   // Answers every task still open with STOPPED, before the controller exits.
   void stop_tasks();
   void on_status(const std::string& client, const wire::Header& header);
+  // Questions about task records (see task_records.hpp).
+  void on_fetch(const wire::Header& header, uint32_t client);
+  void on_records(const std::string& rid, const wire::Header& header);
+  void on_purge(const std::string& rid, const wire::Header& header, uint32_t client);
+  // Records how `key` ended, and sends that to the clients that fetched it.
+  void record_end(const TaskKey& key, const wire::Header& header, wire::Frames result,
+                  bool delivered);
+  // Sends a recorded result to a client that fetched it.
+  void send_fetched(uint32_t client, const TaskKey& key, Record& record, uint64_t request);
   void on_engine_died(const wire::Header& header);
   // A supervisor's requests about the engine set.
   void on_retire_request(const std::string& rid, const wire::Header& header);
@@ -194,10 +218,11 @@ class Controller::Impl {
                  const std::string& error_type = {});
   bool refuse_hello(zmq::socket_t& socket, const std::string& rid, const wire::Header& header);
   void on_client_hello(const std::string& rid, const wire::Header& header, std::string_view role);
-  // `client` (the session of this connection) if it may submit a task that
-  // names `claimed_id`; refuses the message otherwise.
+  // `client` (the session of this connection) if it may submit `message`,
+  // which names a client id; refuses the message otherwise.
   std::optional<uint32_t> submitting_client(const std::string& rid, std::optional<uint32_t> client,
-                                            uint64_t claimed_id);
+                                            const wire::Header& message);
+  static wire::Header refusal(const std::string& type, const std::string& message);
   void refuse(zmq::socket_t& socket, const std::string& rid, const std::string& type,
               const std::string& message);
   void send_header(zmq::socket_t& socket, const std::string& rid, const wire::Header& header);
@@ -219,6 +244,8 @@ class Controller::Impl {
   ClientTable client_table_;
   TaskTable tasks_;
   DependencyTable deps_;
+  TaskRecords records_;
+  Interner signatures_;
   std::deque<Decision> unsettled_;
   bool settling_ = false;
   uint64_t tasks_done_ = 0, tasks_failed_ = 0;
@@ -234,7 +261,8 @@ Controller::Impl::Impl(ControllerOptions options)
     : options_(std::move(options)),
       profile_(options_.profile),
       registry_(options_.lost_engines_listed),
-      admission_(options_.engine_hwm, static_cast<uint64_t>(options_.prefetch.count())) {
+      admission_(options_.engine_hwm, static_cast<uint64_t>(options_.prefetch.count())),
+      records_({options_.max_results, options_.max_result_bytes}) {
   profile_.create_dirs();
   if (options_.insecure) {
     spdlog::warn(
@@ -397,20 +425,34 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
       on_client_hello(rid, header, role);
       break;
     case wire::TASK:
-      if (auto submitter = submitting_client(rid, client, header.client())) {
+      if (auto submitter = submitting_client(rid, client, header)) {
         ++client_table_.at(*submitter).tasks_received;
         on_submit(frames, header, *submitter);
       }
       break;
     case wire::ABORT:
-      if (auto submitter = submitting_client(rid, client, header.client()))
-        on_abort(header, *submitter);
+      if (auto submitter = submitting_client(rid, client, header)) on_abort(header, *submitter);
       break;
     case wire::BYE:
       if (client) forget_client(*client, "it left");
       break;
     case wire::STATUS:
       on_status(rid, header);
+      break;
+    case wire::FETCH:
+      if (client)
+        on_fetch(header, *client);
+      else
+        refuse(clients_, rid, "no-session", "say HELLO before fetching results");
+      break;
+    case wire::RECORDS:
+      on_records(rid, header);
+      break;
+    case wire::PURGE:
+      if (client)
+        on_purge(rid, header, *client);
+      else
+        refuse(clients_, rid, "no-session", "say HELLO before purging results");
       break;
     case wire::ENGINE_DIED:
       // Only a supervisor watches engine processes; anyone else could
@@ -489,12 +531,20 @@ void Controller::Impl::on_client_hello(const std::string& rid, const wire::Heade
 
 std::optional<uint32_t> Controller::Impl::submitting_client(const std::string& rid,
                                                             std::optional<uint32_t> client,
-                                                            uint64_t claimed_id) {
+                                                            const wire::Header& message) {
   if (!client) {
-    refuse(clients_, rid, "no-session", "say HELLO (with a client id and token) before submitting");
+    // A TASK queued while its client had no connection comes before the
+    // client's HELLO. Named in the refusal, it may go again: it is in no queue.
+    wire::Header refused =
+        refusal("no-session", "say HELLO (with a client id and token) before submitting");
+    if (message.type() == wire::TASK) {
+      refused.set_client(message.client());
+      refused.set_seq(message.seq());
+    }
+    send_header(clients_, rid, refused);
     return std::nullopt;
   }
-  if (client_table_.at(*client).id != claimed_id) {
+  if (client_table_.at(*client).id != message.client()) {
     refuse(clients_, rid, "identity", "a task may name only its own client's id");
     return std::nullopt;
   }
@@ -529,11 +579,21 @@ void Controller::Impl::forget_client(uint32_t client, const std::string& why) {
   for (const TaskKey& key : queued) {
     deps_.cancel(key);
     tasks_.erase(key);
+    wire::Header dropped;
+    dropped.set_type(wire::RESULT);
+    dropped.set_client(key.client);
+    dropped.set_seq(key.seq);
+    dropped.set_status(wire::ABORTED);
+    dropped.mutable_error()->set_message("its client left before it ran");
+    wire::Frames result;
+    result.push_back(wire::pack(dropped));
+    record_end(key, dropped, std::move(result), false);
   }
   // Another client's tasks may wait for these.
   abandoned.insert(abandoned.end(), queued.begin(), queued.end());
   for (const TaskKey& key : abandoned) ended_unseen(key, "its client left");
   deps_.confirmed(client, UINT64_MAX);
+  records_.forget_watcher(client);
   // A client that leaves with nothing open is routine (every herd submit).
   const auto level = queued.empty() && running == 0 ? spdlog::level::debug : spdlog::level::info;
   spdlog::log(level,
@@ -550,17 +610,17 @@ void Controller::Impl::deliver(uint32_t client, const wire::Header& header, wire
   // a chunk of a map (a client names only single tasks, see
   // client/src/prerequisites.hpp).
   const uint64_t number = session.gone || header.items() != 0 ? 0 : session.results_sent + 1;
-  std::vector<Decision> decided = deps_.finished(
-      {header.client(), header.seq()}, DependencyTable::outcome_of(header, frames), client, number);
+  const TaskKey key{header.client(), header.seq()};
+  std::vector<Decision> decided =
+      deps_.finished(key, DependencyTable::outcome_of(header, frames), client, number);
+  record_end(key, header, without_routing(frames), !session.gone);
   if (!session.gone) {
-    wire::Frames kept;
-    kept.reserve(frames.size() - 1);
-    for (size_t i = 1; i < frames.size(); ++i) kept.emplace_back().copy(frames[i]);
-    session.unconfirmed.push_back(std::move(kept));
+    session.unconfirmed.push_back(without_routing(frames));
     ++session.results_sent;
     frames[0] = routing_frame(session.routing_id);
     send_frames(clients_, frames);
   }
+
   // After the send: settling may deliver other results, numbered after this one.
   settle(std::move(decided));
 }
@@ -591,6 +651,13 @@ void Controller::Impl::on_submit(wire::Frames& frames, const wire::Header& heade
   TaskRecord record;
   record.client = client;
   record.name = registry_.names().intern(header.task());
+  records_.submitted(key, {.name = record.name,
+                           .signature = signatures_.intern(header.signature()),
+                           .items = header.items(),
+                           .map_seq = header.map_seq(),
+                           .map_items = header.map_items(),
+                           .first_item = header.first_item(),
+                           .at = unix_now()});
   record.items = std::max<uint32_t>(header.items(), 1);
   record.attempt = std::max<uint32_t>(header.attempt(), 1);
   record.retries = header.retries();
@@ -801,6 +868,99 @@ void Controller::Impl::on_status(const std::string& client, const wire::Header& 
   send_header(clients_, client, reply);
 }
 
+// ---- task records ------------------------------------------------------------
+
+void Controller::Impl::on_fetch(const wire::Header& header, uint32_t client) {
+  if (header.tasks_size() != 1) return;
+  const TaskKey key{header.tasks(0).client(), header.tasks(0).seq()};
+  Record* record = records_.find(key);
+  auto answer = [&](const wire::Header& reply) {
+    wire::Frames frames;
+    frames.emplace_back(routing_frame(client_table_.at(client).routing_id));
+    frames.push_back(wire::pack(reply));
+    send_frames(clients_, frames);
+  };
+  if (!record || record->map_seq) {  // a chunk is fetched with its map
+    answer(unknown_result(key, header.request()));
+    return;
+  }
+  const std::string& signature = signatures_.str(record->signature);
+  if (!header.return_type().empty() && return_type(signature) != header.return_type()) {
+    answer(type_mismatch(key, header.request(), registry_.names().str(record->name), signature,
+                         header.return_type()));
+    return;
+  }
+  if (!record->map) {
+    if (finished(record->state))
+      send_fetched(client, key, *record, header.request());
+    else
+      records_.watch(key, {client, header.request()});
+    return;
+  }
+  const bool complete = record->runs >= record->items;
+  const std::vector<uint64_t> chunks = record->chunks;
+  for (uint64_t seq : chunks) {
+    Record* chunk = records_.find({key.client, seq});
+    if (chunk && finished(chunk->state))
+      send_fetched(client, {key.client, seq}, *chunk, header.request());
+  }
+  if (!complete) records_.watch(key, {client, header.request()});
+}
+
+void Controller::Impl::record_end(const TaskKey& key, const wire::Header& header,
+                                  wire::Frames result, bool delivered) {
+  const std::vector<Watcher> watchers =
+      records_.ended(key, header, std::move(result), delivered, unix_now());
+  if (Record* record = watchers.empty() ? nullptr : records_.find(key))
+    for (const Watcher& w : watchers) send_fetched(w.session, key, *record, w.request);
+}
+
+void Controller::Impl::send_fetched(uint32_t client, const TaskKey& key, Record& record,
+                                    uint64_t request) {
+  const ClientSession& session = client_table_.at(client);
+  if (session.gone) return;
+  wire::Frames frames = fetched_result(record, request);
+  if (frames.empty()) return;
+  frames.insert(frames.begin(), routing_frame(session.routing_id));
+  send_frames(clients_, frames);
+  records_.delivered(key);
+}
+
+void Controller::Impl::on_records(const std::string& rid, const wire::Header& header) {
+  wire::Header reply;
+  reply.set_type(wire::RECORDS);
+  reply.set_request(header.request());
+  auto add = [&](const TaskKey& key, const Record& record) {
+    describe(key, record, registry_.names(), signatures_, *reply.add_records());
+  };
+  if (header.tasks_size() == 0) records_.for_each(add);
+  for (const wire::TaskRef& ref : header.tasks()) {
+    const TaskKey key{ref.client(), ref.seq()};
+    if (const Record* record = records_.find(key)) {
+      add(key, *record);
+    } else {
+      auto* info = reply.add_records();
+      info->set_client(key.client);
+      info->set_seq(key.seq);
+      info->set_state(state_name(RecordState::kNone));
+    }
+  }
+  send_header(clients_, rid, reply);
+}
+
+void Controller::Impl::on_purge(const std::string& rid, const wire::Header& header,
+                                uint32_t client) {
+  const uint64_t id = client_table_.at(client).id;
+  size_t purged = header.purge_done() ? records_.purge_done(id) : 0;
+  for (const wire::TaskRef& ref : header.tasks())
+    if (ref.client() == id && records_.purge({ref.client(), ref.seq()})) ++purged;
+  wire::Header reply;
+  reply.set_type(wire::PURGE);
+  reply.set_request(header.request());
+  reply.set_purged(purged);
+  send_header(clients_, rid, reply);
+}
+
 // ---- engines ---------------------------------------------------------------
 
 void Controller::Impl::on_engine_message(wire::Frames& frames) {
@@ -898,6 +1058,7 @@ void Controller::Impl::on_started(EngineRecord& engine, const wire::Header& head
     TaskRecord* record = tasks_.find({ref.client(), ref.seq()});
     if (!record || record->engine_id != engine.id || record->started) continue;
     record->started = true;
+    records_.started({ref.client(), ref.seq()}, unix_now());
     // The timeout counts from the start, not from the dispatch to a queue.
     if (record->timeout_ms > 0 && !record->answered)
       record->deadline = now + std::chrono::milliseconds(record->timeout_ms);
@@ -933,6 +1094,9 @@ void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
     tasks_done_ += record->items - failed;
     // The engine's header and payload go to the client untouched.
     deliver(record->client, header, frames);
+  } else if (client_table_.at(record->client).gone) {
+    // Its client left while it ran: kept for whoever fetches it by id.
+    record_end(key, header, without_routing(frames), false);
   }
   tasks_.erase(key);
 }
@@ -1187,6 +1351,7 @@ bool Controller::Impl::send_task(EngineRecord& engine, const TaskKey& key, TaskR
     return false;
   }
   record.engine_id = engine.id;
+  records_.dispatched(key, engine.id, record.attempt);
   record.started = false;
   record.deadline = {};  // a timeout runs from the engine's STARTED note
   // A name not seen finishing yet fills the engine: one in flight until it is known.
@@ -1342,13 +1507,17 @@ bool Controller::Impl::refuse_hello(zmq::socket_t& socket, const std::string& ri
   return true;
 }
 
-void Controller::Impl::refuse(zmq::socket_t& socket, const std::string& rid,
-                              const std::string& type, const std::string& message) {
+wire::Header Controller::Impl::refusal(const std::string& type, const std::string& message) {
   wire::Header refused;
   refused.set_type(wire::REFUSED);
   refused.mutable_error()->set_type(type);
   refused.mutable_error()->set_message(message);
-  send_header(socket, rid, refused);
+  return refused;
+}
+
+void Controller::Impl::refuse(zmq::socket_t& socket, const std::string& rid,
+                              const std::string& type, const std::string& message) {
+  send_header(socket, rid, refusal(type, message));
 }
 
 void Controller::Impl::send_header(zmq::socket_t& socket, const std::string& rid,

@@ -43,6 +43,10 @@ struct ControllerOptions {
   // No CurveZMQ: anyone who reaches a port may submit tasks or pose as an
   // engine. The log, herd status and the ready line say so.
   bool insecure = false;
+  // Task records (see task_records.hpp): delivered results kept for fetching
+  // by id, the oldest going first beyond either limit.
+  size_t max_results = 10'000;
+  size_t max_result_bytes = size_t{256} << 20;
   // Lost engines listed in status; older ones are only counted.
   size_t lost_engines_listed = 20;
   // The `herd cluster start` supervisor that runs this controller (0: none);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -14,7 +15,7 @@ class Interner {
  public:
   // The id of `s`, assigning the next one on first sight. Ids start at 0.
   uint32_t intern(std::string_view s) {
-    auto it = ids_.find(std::string(s));
+    auto it = ids_.find(s);  // no string made to look one up
     if (it != ids_.end()) return it->second;
     const auto id = static_cast<uint32_t>(strings_.size());
     strings_.emplace_back(s);
@@ -26,7 +27,13 @@ class Interner {
 
  private:
   std::vector<std::string> strings_;
-  std::unordered_map<std::string, uint32_t> ids_;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>()(s);
+    }
+  };
+  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> ids_;
 };
 
 }  // namespace herd::controller

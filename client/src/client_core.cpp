@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <random>
+#include <unordered_set>
 
 #include "herd/error.hpp"
 #include "proto/address.hpp"
@@ -74,6 +75,8 @@ std::exception_ptr error_from(wire::Status status, const wire::ErrorInfo& e,
       return std::make_exception_ptr(RemoteError(e.type(), e.message(), origin));
     case wire::UNKNOWN_TASK:
       return std::make_exception_ptr(UnknownTask(e.message()));
+    case wire::UNKNOWN_RESULT:
+      return std::make_exception_ptr(UnknownResult(e.message()));
     case wire::SIGNATURE_MISMATCH:
       return std::make_exception_ptr(SignatureMismatch(task, e.expected(), e.actual()));
     case wire::ENGINE_LOST:
@@ -256,6 +259,9 @@ std::shared_ptr<ResultState> ClientCore::submit_map(const std::string& name,
   job->state = std::make_shared<ResultState>(wire::task_id(client_key_, id_seq), args.items,
                                              weak_from_this(), callbacks_);
   job->header = task_header(name, signature, options, engines);
+  // So the controller knows the map as a whole (Client::get_map_result).
+  job->header.set_map_seq(id_seq);
+  job->header.set_map_items(static_cast<uint32_t>(args.items));
   job->item_timeout = options.timeout;
   job->fixed_chunk = options.chunksize;
   job->chunk = options.chunksize ? options.chunksize : 1;
@@ -269,22 +275,46 @@ std::shared_ptr<ResultState> ClientCore::submit_map(const std::string& name,
 }
 
 ClusterStatus ClientCore::status(std::chrono::milliseconds timeout) {
+  wire::Header request;
+  request.set_type(wire::STATUS);
+  return status_from(ask(std::move(request), timeout).status_reply());
+}
+
+wire::Header ClientCore::ask(wire::Header request, std::chrono::milliseconds timeout) {
   Work work;
   work.request = next_request_++;
-  work.status = std::make_shared<StatusPromise>();
-  auto future = work.status->get_future();
-  wire::Header header;
-  header.set_type(wire::STATUS);
-  header.set_request(work.request);
-  work.frames.push_back(wire::pack(header));
+  work.reply = std::make_shared<ReplyPromise>();
+  auto future = work.reply->get_future();
+  request.set_request(work.request);
+  work.frames.push_back(wire::pack(request));
   post(std::move(work));
   if (future.wait_for(timeout) != std::future_status::ready) {
     std::lock_guard lock(inbox_mutex_);
     if (!cause_.empty()) throw ConnectionError(cause_);  // never reached a controller
-    throw TimeoutError("no status from the controller at " + url() + " within " +
+    throw TimeoutError("no answer from the controller at " + url() + " within " +
                        std::to_string(timeout.count()) + " ms");
   }
   return future.get();
+}
+
+std::shared_ptr<ResultState> ClientCore::fetch(uint64_t client, uint64_t seq, size_t items,
+                                               const std::string& return_type, bool map) {
+  auto state = std::make_shared<ResultState>(wire::task_id(client, seq), items, weak_from_this(),
+                                             callbacks_);
+  Work work;
+  work.request = next_request_++;
+  work.fetched = state;
+  work.fetched_map = map;
+  wire::Header header;
+  header.set_type(wire::FETCH);
+  header.set_request(work.request);
+  header.set_return_type(return_type);
+  auto* task = header.add_tasks();
+  task->set_client(client);
+  task->set_seq(seq);
+  work.frames.push_back(wire::pack(header));
+  post(std::move(work));
+  return state;
 }
 
 void ClientCore::abort(std::shared_ptr<ResultState> state) {
@@ -362,17 +392,27 @@ void ClientCore::accept(Work&& work) {
   if (!waiting()) waiting_since_ = Clock::now();
   if (work.abort) {
     on_abort(work.abort);
-  } else if (work.status) {
-    status_waiters_.emplace(work.request, work.status);
-    if (welcomed_)
-      send_now(work.frames);
-    else
-      held_controls_.push_back(std::move(work.frames));
+  } else if (work.reply) {
+    reply_waiters_.emplace(work.request, work.reply);
+    send_or_hold(work.frames);
+  } else if (work.fetched) {
+    // Kept to go again after a new welcome: the answers are not counted
+    // like a session's results, so a lost one is asked for again.
+    Fetch& fetch = fetches_[work.request];
+    fetch = {std::move(work.fetched), work.fetched_map, std::move(work.frames)};
+    if (welcomed_) resend(fetch.frames);
   } else if (work.job) {
     jobs_.push_back(std::move(work.job));
   } else if (work.result) {
     unsent_.push_back(std::move(work));
   }
+}
+
+void ClientCore::send_or_hold(wire::Frames& frames) {
+  if (welcomed_)
+    send_now(frames);
+  else
+    held_controls_.push_back(std::move(frames));
 }
 
 bool ClientCore::has_credit(size_t bytes) const {
@@ -445,7 +485,7 @@ void ClientCore::send_single(Work& work) {
   const uint64_t seq = wire::unpack(work.frames[0], header) ? header.seq() : 0;
   in_flight_.emplace(seq, InFlight{std::move(work.result), nullptr, work.item, 1, bytes});
   bytes_in_flight_ += bytes;
-  send_task(work.frames);
+  send_task(seq, work.frames);
 }
 
 Resolution::Kind ClientCore::prepare(const Prerequisites& prerequisites, wire::Header& header,
@@ -510,6 +550,7 @@ void ClientCore::send_chunk(MapJob& job, const std::shared_ptr<MapJob>& owner) {
   const uint64_t seq = next_seq_++;
   job.header.set_seq(seq);
   job.header.set_items(static_cast<uint32_t>(count));
+  job.header.set_first_item(static_cast<uint32_t>(first));
   job.header.set_timeout_ms(static_cast<uint64_t>(job.item_timeout.count()) * count);
   wire::Frames frames;
   frames.reserve(1 + job.args.columns.size());
@@ -523,14 +564,14 @@ void ClientCore::send_chunk(MapJob& job, const std::shared_ptr<MapJob>& owner) {
   bytes_in_flight_ += bytes;
   job.next += count;
   ++job.in_flight;
-  send_task(frames);
+  send_task(seq, frames);
 }
 
-void ClientCore::send_task(wire::Frames& frames) {
+void ClientCore::send_task(uint64_t seq, wire::Frames& frames) {
   wire::Frames kept;
   kept.reserve(frames.size());
   for (auto& frame : frames) kept.emplace_back().copy(frame);
-  send_log_.push_back(std::move(kept));
+  send_log_.push_back({seq, std::move(kept)});
   ++tasks_sent_;
   send_now(frames);
 }
@@ -550,11 +591,24 @@ void ClientCore::trim_send_log(uint64_t received) {
 
 void ClientCore::resend_log() {
   for (auto& logged : send_log_) {
-    wire::Frames again;
-    again.reserve(logged.size());
-    for (auto& frame : logged) again.emplace_back().copy(frame);
-    send_now(again);
+    if (auto it = in_flight_.find(logged.seq); it != in_flight_.end()) it->second.refused = false;
+    resend(logged.frames);
   }
+}
+
+void ClientCore::resend(wire::Frames& kept) {
+  wire::Frames again;
+  again.reserve(kept.size());
+  for (auto& frame : kept) again.emplace_back().copy(frame);
+  send_now(again);
+}
+
+// A TASK that was queued while we had no connection reached the next one
+// before our HELLO. The controller names it in its refusal, so the task can
+// go again even if that controller never knew our session.
+void ClientCore::on_refused(const wire::Header& header) {
+  if (header.client() != client_key_) return;
+  if (auto it = in_flight_.find(header.seq()); it != in_flight_.end()) it->second.refused = true;
 }
 
 void ClientCore::confirm_results(bool always) {
@@ -580,7 +634,10 @@ void ClientCore::on_message(wire::Frames& frames) {
     case wire::REFUSED: {
       // A message queued while we had no connection reached the new one
       // before our HELLO: it goes again from the send log once welcomed.
-      if (header.error().type() == "no-session") break;
+      if (header.error().type() == "no-session") {
+        on_refused(header);
+        break;
+      }
       const std::string why =
           "controller at " + url() + " refused this client: " + header.error().message();
       {
@@ -591,12 +648,18 @@ void ClientCore::on_message(wire::Frames& frames) {
       break;
     }
     case wire::RESULT:
+      if (header.request() != 0) {  // an answer to a FETCH, outside the session's count
+        on_fetched(header, frames);
+        break;
+      }
       ++results_received_;
       result_bytes_ += frames_bytes(frames);
       on_result(header, frames);
       break;
     case wire::STATUS_REPLY:
-      on_status_reply(header);
+    case wire::RECORDS:
+    case wire::PURGE:
+      on_reply(header);
       break;
     case wire::HEARTBEAT:
       check_instance(header);
@@ -620,6 +683,24 @@ void ClientCore::on_result(const wire::Header& h, wire::Frames& frames) {
     --task.job->in_flight;
     adapt_chunk(*task.job, h, task.count);
   }
+  complete(task, h, frames);
+}
+
+void ClientCore::on_fetched(const wire::Header& h, wire::Frames& frames) {
+  auto it = fetches_.find(h.request());
+  if (it == fetches_.end()) return;  // answered already
+  const Fetch& fetch = it->second;
+  const size_t size = fetch.state->size();
+  // A failure of the fetch itself (no record, wrong type) fails every item.
+  const bool whole =
+      !fetch.map || h.status() == wire::UNKNOWN_RESULT || h.status() == wire::SIGNATURE_MISMATCH;
+  const size_t first = whole ? 0 : h.first_item();
+  const size_t count = whole ? size : std::max<size_t>(h.items(), 1);
+  if (first + count <= size) complete({fetch.state, nullptr, first, count, 0}, h, frames);
+  if (Results(fetch.state).all_ready()) fetches_.erase(it);
+}
+
+void ClientCore::complete(const InFlight& task, const wire::Header& h, wire::Frames& frames) {
   TaskMetadata md;
   md.engine_id = h.engine_id();
   md.host = h.host();
@@ -690,11 +771,11 @@ void ClientCore::adapt_chunk(MapJob& job, const wire::Header& h, size_t count) {
   job.chunk = std::clamp<size_t>(static_cast<size_t>(ideal), 1, most);
 }
 
-void ClientCore::on_status_reply(const wire::Header& h) {
-  auto it = status_waiters_.find(h.request());
-  if (it == status_waiters_.end()) return;
-  it->second->set_value(status_from(h.status_reply()));
-  status_waiters_.erase(it);
+void ClientCore::on_reply(const wire::Header& h) {
+  auto it = reply_waiters_.find(h.request());
+  if (it == reply_waiters_.end()) return;
+  it->second->set_value(h);
+  reply_waiters_.erase(it);
 }
 
 void ClientCore::on_abort(const std::shared_ptr<ResultState>& state) {
@@ -736,6 +817,7 @@ void ClientCore::on_welcome(const wire::Header& header) {
     lose_session("the controller at " + url() +
                  " no longer knew this client (it restarted, or forgot the client after a long "
                  "silence) and lost the tasks in flight; submit them again");
+    resend_log();
   }
   controller_instance_ = header.instance();
   if (welcomed_) return;
@@ -743,6 +825,7 @@ void ClientCore::on_welcome(const wire::Header& header) {
   set_cause("");
   for (auto& f : held_controls_) send_now(f);
   held_controls_.clear();
+  for (auto& [request, fetch] : fetches_) resend(fetch.frames);
 }
 
 // A different controller answers at the same address: the old one died
@@ -755,13 +838,27 @@ void ClientCore::check_instance(const wire::Header& header) {
 }
 
 void ClientCore::lose_session(const std::string& why) {
-  for (auto& [seq, task] : in_flight_)
+  std::deque<LoggedTask> again;
+  std::unordered_set<uint64_t> kept;
+  for (auto& logged : send_log_) {
+    auto it = in_flight_.find(logged.seq);
+    if (it == in_flight_.end() || !it->second.refused) continue;
+    kept.insert(logged.seq);
+    again.push_back(std::move(logged));
+  }
+  for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+    if (kept.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    InFlight& task = it->second;
     task.state->fail_range(task.first, task.count, connection_error(why), {});
-  in_flight_.clear();
-  bytes_in_flight_ = 0;
-  for (auto& job : jobs_) job->in_flight = 0;
-  send_log_.clear();
-  tasks_sent_ = 0;
+    bytes_in_flight_ -= task.bytes;
+    if (task.job) --task.job->in_flight;
+    it = in_flight_.erase(it);
+  }
+  send_log_ = std::move(again);
+  tasks_sent_ = send_log_.size();
   results_received_ = results_confirmed_ = 0;
 }
 
@@ -803,8 +900,8 @@ void ClientCore::set_cause(std::string cause) {
 }
 
 bool ClientCore::waiting() const {
-  return !in_flight_.empty() || !status_waiters_.empty() || !unsent_.empty() || !jobs_.empty() ||
-         !held_.empty();
+  return !in_flight_.empty() || !reply_waiters_.empty() || !fetches_.empty() || !unsent_.empty() ||
+         !jobs_.empty() || !held_.empty();
 }
 
 void ClientCore::on_timer() {
@@ -824,14 +921,13 @@ void ClientCore::on_timer() {
   }
   // After it, silence fails what the controller holds; what waits to be
   // sent goes on waiting for a controller to come back.
-  const bool pending = !in_flight_.empty() || !status_waiters_.empty();
+  const bool pending = !in_flight_.empty() || !reply_waiters_.empty() || !fetches_.empty();
   if (pending && now - std::max(last_heard_, waiting_since_) > options_.connection_timeout) {
     const std::string why = "no answer from the controller at " + url() + " for " +
                             std::to_string(options_.connection_timeout.count()) +
                             " ms: is the cluster running? (herd status)";
     lose_session(why);
-    for (auto& [id, promise] : status_waiters_) promise->set_exception(connection_error(why));
-    status_waiters_.clear();
+    fail_requests(why);
   }
 }
 
@@ -864,7 +960,15 @@ void ClientCore::send_control(wire::Type type, uint64_t request) {
 void ClientCore::fail_work(Work& work, const std::string& why) {
   if (work.result) work.result->fail_unfinished(connection_error(why));
   if (work.job) work.job->state->fail_unfinished(connection_error(why));
-  if (work.status) work.status->set_exception(connection_error(why));
+  if (work.reply) work.reply->set_exception(connection_error(why));
+  if (work.fetched) work.fetched->fail_unfinished(connection_error(why));
+}
+
+void ClientCore::fail_requests(const std::string& why) {
+  for (auto& [id, promise] : reply_waiters_) promise->set_exception(connection_error(why));
+  reply_waiters_.clear();
+  for (auto& [id, fetch] : fetches_) fetch.state->fail_unfinished(connection_error(why));
+  fetches_.clear();
 }
 
 void ClientCore::fail_everything(const std::string& why) {
@@ -877,8 +981,7 @@ void ClientCore::fail_everything(const std::string& why) {
   unsent_.clear();
   for (auto& work : held_) fail_work(work, why);
   held_.clear();
-  for (auto& [id, promise] : status_waiters_) promise->set_exception(connection_error(why));
-  status_waiters_.clear();
+  fail_requests(why);
   held_controls_.clear();
   bytes_in_flight_ = 0;
   std::vector<Work> inbox;

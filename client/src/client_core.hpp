@@ -48,11 +48,18 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
                                            std::vector<std::vector<Bytes>> args,
                                            const std::vector<uint32_t>& targets);
   ClusterStatus status(std::chrono::milliseconds timeout);
+  // Sends a request (STATUS, RECORDS, PURGE) and returns the controller's
+  // answer to it. Throws ConnectionError or TimeoutError.
+  wire::Header ask(wire::Header request, std::chrono::milliseconds timeout);
+  // The outcome of task (client, seq), which any client submitted: a state
+  // of `items` items (a map's, with `map`) filled as the controller sends it.
+  std::shared_ptr<ResultState> fetch(uint64_t client, uint64_t seq, size_t items,
+                                     const std::string& return_type, bool map);
   void abort(std::shared_ptr<ResultState> state);
   const std::string& url() const { return info_.url; }
 
  private:
-  using StatusPromise = std::promise<ClusterStatus>;
+  using ReplyPromise = std::promise<wire::Header>;
 
   // A map being sent in chunks.
   struct MapJob {
@@ -73,7 +80,9 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
     std::shared_ptr<ResultState> result;    // single task: its state
     size_t item = 0;                        // single task: its item in `result`
     std::shared_ptr<MapJob> job;            // a map
-    std::shared_ptr<StatusPromise> status;  // a status request (`frames` holds it)
+    std::shared_ptr<ReplyPromise> reply;    // a request (`frames` holds it), answered by `request`
+    std::shared_ptr<ResultState> fetched;   // a FETCH (`frames` holds it) that fills this state
+    bool fetched_map = false;
     std::shared_ptr<ResultState> abort;     // an abort of this submission
     uint64_t request = 0;
     Prerequisites prerequisites;  // single task: settled as it is sent
@@ -86,6 +95,20 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
     size_t first = 0;             // its first item in `state`
     size_t count = 1;
     size_t bytes = 0;
+    // The copy sent last reached a controller before our HELLO and was
+    // refused there ("no-session"): it is in no queue, so it may go again
+    // even to a controller that lost our session.
+    bool refused = false;
+  };
+  // A FETCH not answered in full: sent again after each welcome.
+  struct Fetch {
+    std::shared_ptr<ResultState> state;
+    bool map = false;
+    wire::Frames frames;
+  };
+  struct LoggedTask {
+    uint64_t seq;
+    wire::Frames frames;
   };
 
   // A TASK header for these options, without seq.
@@ -111,22 +134,29 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   size_t next_chunk_size(const MapJob& job) const;
   // Sends a TASK message and keeps it in the send log until the controller
   // says it has it.
-  void send_task(wire::Frames& frames);
+  void send_task(uint64_t seq, wire::Frames& frames);
   void send_now(wire::Frames& frames);
   void trim_send_log(uint64_t received);
   void resend_log();
+  void resend(wire::Frames& kept);  // a copy of `kept`, which stays
+  void on_refused(const wire::Header& header);
   // Tells the controller how many results arrived (`always`, or once enough
   // did), so it can let go of them.
   void confirm_results(bool always);
   std::exception_ptr too_large(size_t bytes) const;
   void on_welcome(const wire::Header& header);
-  // The controller lost our session: fail what was in flight.
+  // The controller lost our session: fail what was in flight, but for tasks
+  // it refused unseen, which go again.
   void lose_session(const std::string& why);
   void on_message(wire::Frames& frames);
   void on_result(const wire::Header& header, wire::Frames& frames);
+  void on_fetched(const wire::Header& header, wire::Frames& frames);
+  // Fills `task`'s items from a RESULT.
+  void complete(const InFlight& task, const wire::Header& header, wire::Frames& frames);
   void adapt_chunk(MapJob& job, const wire::Header& header, size_t count);
   static ResultState::ItemDetails item_details(const wire::Header& header, wire::Frames& frames);
-  void on_status_reply(const wire::Header& header);
+  void on_reply(const wire::Header& header);
+  void send_or_hold(wire::Frames& frames);
   void on_abort(const std::shared_ptr<ResultState>& state);
   void on_timer();
   void check_instance(const wire::Header& header);
@@ -138,6 +168,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   void send_hello();
   void send_control(wire::Type type, uint64_t request = 0);
   void fail_everything(const std::string& why);
+  // Fails the requests and fetches waiting for an answer.
+  void fail_requests(const std::string& why);
   static void fail_work(Work& work, const std::string& why);
 
   const ConnectionInfo info_;
@@ -167,8 +199,9 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   bool recheck_held_ = false;  // something happened that may release held_ tasks
   std::vector<std::shared_ptr<MapJob>> jobs_;         // maps with items left to send
   std::unordered_map<uint64_t, InFlight> in_flight_;  // by seq
-  std::unordered_map<uint64_t, std::shared_ptr<StatusPromise>> status_waiters_;
-  std::vector<wire::Frames> held_controls_;  // status requests before the welcome
+  std::unordered_map<uint64_t, std::shared_ptr<ReplyPromise>> reply_waiters_;
+  std::unordered_map<uint64_t, Fetch> fetches_;  // by request
+  std::vector<wire::Frames> held_controls_;      // requests before the welcome
   size_t bytes_in_flight_ = 0;
   uint32_t live_engines_ = 1;
   uint64_t controller_instance_ = 0;
@@ -177,7 +210,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   uint64_t handshakes_seen_ = 0;
   uint64_t max_message_ = wire::kDefaultMaxMessageBytes;  // from the welcome
   // The session's counts (see Header.results_received, tasks_received).
-  std::deque<wire::Frames> send_log_;  // TASK messages the controller may not have yet
+  std::deque<LoggedTask> send_log_;  // TASK messages the controller may not have yet
   uint64_t tasks_sent_ = 0;
   uint64_t results_received_ = 0, results_confirmed_ = 0;
   size_t result_bytes_ = 0;  // received since the last confirmation

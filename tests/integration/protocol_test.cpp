@@ -119,15 +119,20 @@ TEST_F(ProtocolTest, ResultFromAnUnregisteredEngineIsRefused) {
   EXPECT_EQ(reply->error().type(), "unregistered");
 }
 
-TEST_F(ProtocolTest, TaskBeforeHelloIsRefused) {
+// The refusal names the task, so that its client may send it again to a
+// controller that lost its session: a task refused unseen ran nowhere.
+TEST_F(ProtocolTest, TaskBeforeHelloIsRefusedByName) {
   auto peer = client_peer();
   Frames f;
-  f.push_back(herd::wire::pack(task(0xabc, 1, "add", "int(int, int)")));
+  f.push_back(herd::wire::pack(task(0xabc, 7, "add", "int(int, int)")));
   f.push_back(herd::wire::to_message(herd::encode_frame(1)));
   f.push_back(herd::wire::to_message(herd::encode_frame(2)));
   peer->send(std::move(f));
-  ASSERT_TRUE(peer->receive_type(herd::wire::REFUSED).has_value())
-      << "a TASK from a client that never said HELLO";
+  auto refused = peer->receive_type(herd::wire::REFUSED);
+  ASSERT_TRUE(refused.has_value()) << "a TASK from a client that never said HELLO";
+  EXPECT_EQ(refused->error().type(), "no-session");
+  EXPECT_EQ(refused->client(), 0xabcu);
+  EXPECT_EQ(refused->seq(), 7u);
 }
 
 TEST_F(ProtocolTest, TaskWithMissingArgumentsFailsAsABadRequest) {

@@ -66,6 +66,27 @@ struct ClusterStatus {
   [[nodiscard]] std::vector<uint32_t> live_ids() const;  // in order
 };
 
+// Where a task stands in the controller's records (Client::result_status).
+enum class TaskState { kUnknown, kQueued, kRunning, kDone, kFailed, kAborted };
+// "unknown", "queued", "running", "done", "failed", "aborted".
+[[nodiscard]] const char* to_string(TaskState state);
+
+// What the controller records of a task, or of a map as a whole.
+struct TaskRecord {
+  std::string id;
+  std::string task;       // its registered name
+  std::string signature;  // "R(A, B)"
+  TaskState state = TaskState::kUnknown;
+  uint32_t engine_id = 0;  // the engine that ran it last
+  uint32_t attempt = 0;
+  uint32_t runs = 0;  // a task: times it was sent to an engine; a map: items finished
+  double submitted = 0, started = 0, finished = 0;  // unix seconds; 0: not (yet)
+  uint64_t result_bytes = 0;
+  uint32_t items = 0;  // a map or chunk: its calls; 0: a single call
+  bool map = false;
+  std::string error;  // why it failed
+};
+
 class Client {
  public:
   // Reads the JSON in $HERD_CONNECTION_INFO if set, else
@@ -128,11 +149,41 @@ class Client {
   }
   [[nodiscard]] const std::string& url() const;
 
+  // ---- results by id: the controller's task records ------------------------
+  // Ids are those of AsyncResult::id() and AsyncMapResult::id(), from any
+  // client, earlier or now, while the controller keeps the result
+  // (herd controller --max-results and --max-result-mb; purge_results).
+  //
+  // The result of single task `id`, now or when it comes. Throws
+  // UnknownResult if the controller has no record of it, SignatureMismatch
+  // if the task returns another type than T (asks the controller: blocks
+  // for a round trip).
+  template <class T>
+  [[nodiscard]] AsyncResult<T> get_result(const std::string& id) const {
+    return AsyncResult<T>(fetch(id, type_name<T>(), false));
+  }
+  // The results of map `id`, one per item, as they come; throws as get_result.
+  template <class T>
+  [[nodiscard]] AsyncMapResult<T> get_map_result(const std::string& id) const {
+    return AsyncMapResult<T>(fetch(id, type_name<T>(), true));
+  }
+  // Where each task stands (kUnknown: no record). Blocks for a round trip.
+  [[nodiscard]] std::vector<TaskState> result_status(const std::vector<std::string>& ids) const;
+  // The records of these tasks, or of every task kept (none listed).
+  [[nodiscard]] std::vector<TaskRecord> task_records(
+      const std::vector<std::string>& ids = {}) const;
+  // Drops the records of finished tasks and maps this client submitted,
+  // freeing their results; returns how many went. Others' ids, and tasks
+  // not finished, are left alone.
+  size_t purge_results(const std::vector<std::string>& ids) const;
+  size_t purge_results_done() const;
+
  private:
   struct UrlTag {};
   Client(UrlTag, const std::string& url, ClientOptions options);
   LoadBalancedView balanced_over(std::vector<uint32_t> engines, TaskOptions options) const;
   DirectView direct_over(std::vector<uint32_t> engines) const;
+  detail::Results fetch(const std::string& id, const std::string& return_type, bool map) const;
   std::shared_ptr<detail::ClientCore> core_;
 };
 

@@ -99,6 +99,14 @@ class UnknownTask : public Error {
   using Error::Error;
 };
 
+// The controller keeps no record of that task id (Client::get_result and
+// its kin): it was never submitted, or its result was purged, or let go as
+// newer ones came (herd controller --max-results, --max-result-mb).
+class UnknownResult : public Error {
+ public:
+  using Error::Error;
+};
+
 // Client and engine disagree on a task's signature.
 class SignatureMismatch : public Error {
  public:
