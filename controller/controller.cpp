@@ -157,7 +157,7 @@ class Controller::Impl {
   void on_records(const std::string& rid, const wire::Header& header);
   void on_purge(const std::string& rid, const wire::Header& header, uint32_t client);
   // Records how `key` ended, and sends that to the clients that fetched it.
-  void record_end(const TaskKey& key, const wire::Header& header, wire::Frames result,
+  void record_end(const TaskKey& key, const wire::Header& header, PackedFrames result,
                   bool delivered);
   // Sends a recorded result to a client that fetched it.
   void send_fetched(uint32_t client, const TaskKey& key, Record& record, uint64_t request);
@@ -587,7 +587,7 @@ void Controller::Impl::forget_client(uint32_t client, const std::string& why) {
     dropped.mutable_error()->set_message("its client left before it ran");
     wire::Frames result;
     result.push_back(wire::pack(dropped));
-    record_end(key, dropped, std::move(result), false);
+    record_end(key, dropped, PackedFrames(result, 0), false);
   }
   // Another client's tasks may wait for these.
   abandoned.insert(abandoned.end(), queued.begin(), queued.end());
@@ -613,7 +613,7 @@ void Controller::Impl::deliver(uint32_t client, const wire::Header& header, wire
   const TaskKey key{header.client(), header.seq()};
   std::vector<Decision> decided =
       deps_.finished(key, DependencyTable::outcome_of(header, frames), client, number);
-  record_end(key, header, without_routing(frames), !session.gone);
+  record_end(key, header, PackedFrames(frames, 1), !session.gone);
   if (!session.gone) {
     session.unconfirmed.push_back(without_routing(frames));
     ++session.results_sent;
@@ -898,17 +898,15 @@ void Controller::Impl::on_fetch(const wire::Header& header, uint32_t client) {
     return;
   }
   const bool complete = record->runs >= record->items;
-  const std::vector<uint64_t> chunks = record->chunks;
-  for (uint64_t seq : chunks) {
-    Record* chunk = records_.find({key.client, seq});
-    if (chunk && finished(chunk->state))
-      send_fetched(client, {key.client, seq}, *chunk, header.request());
+  for (const TaskKey& chunk_key : records_.chunks_of(key)) {
+    Record* chunk = records_.find(chunk_key);
+    if (chunk && finished(chunk->state)) send_fetched(client, chunk_key, *chunk, header.request());
   }
   if (!complete) records_.watch(key, {client, header.request()});
 }
 
 void Controller::Impl::record_end(const TaskKey& key, const wire::Header& header,
-                                  wire::Frames result, bool delivered) {
+                                  PackedFrames result, bool delivered) {
   const std::vector<Watcher> watchers =
       records_.ended(key, header, std::move(result), delivered, unix_now());
   if (Record* record = watchers.empty() ? nullptr : records_.find(key))
@@ -1096,7 +1094,7 @@ void Controller::Impl::on_result(EngineRecord& engine, wire::Frames& frames,
     deliver(record->client, header, frames);
   } else if (client_table_.at(record->client).gone) {
     // Its client left while it ran: kept for whoever fetches it by id.
-    record_end(key, header, without_routing(frames), false);
+    record_end(key, header, PackedFrames(frames, 1), false);
   }
   tasks_.erase(key);
 }

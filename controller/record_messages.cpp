@@ -35,18 +35,16 @@ wire::Header type_mismatch(const TaskKey& key, uint64_t request, const std::stri
   return h;
 }
 
-wire::Frames fetched_result(Record& record, uint64_t request) {
-  wire::Frames frames;
+wire::Frames fetched_result(const Record& record, uint64_t request) {
+  wire::Frames frames = record.result.unpack();
   wire::Header h;
-  if (record.result.empty() || !wire::unpack(record.result[0], h)) return frames;
+  if (frames.empty() || !wire::unpack(frames[0], h)) return {};
   h.set_request(request);
   // A chunk's place in its map; its size too, which a failure the
   // controller made (its engine lost) does not carry.
   h.set_first_item(record.first_item);
   if (record.items) h.set_items(record.items);
-  frames.reserve(record.result.size());
-  frames.push_back(wire::pack(h));
-  for (size_t i = 1; i < record.result.size(); ++i) frames.emplace_back().copy(record.result[i]);
+  frames[0] = wire::pack(h);
   return frames;
 }
 
@@ -66,10 +64,10 @@ void describe(const TaskKey& key, const Record& record, const Interner& names,
   info.set_result_bytes(record.result_bytes);
   info.set_items(record.items);
   info.set_map(record.map);
+  if (record.state != RecordState::kFailed && record.state != RecordState::kAborted) return;
+  wire::Frames result = record.result.unpack();
   wire::Header h;
-  if (record.state == RecordState::kFailed || record.state == RecordState::kAborted)
-    if (!record.result.empty() && wire::unpack(record.result[0], h))
-      info.set_error(h.error().message());
+  if (!result.empty() && wire::unpack(result[0], h)) info.set_error(h.error().message());
 }
 
 }  // namespace herd::controller

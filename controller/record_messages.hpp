@@ -22,7 +22,7 @@ wire::Header type_mismatch(const TaskKey& key, uint64_t request, const std::stri
 
 // A finished record's RESULT, without routing frame, tagged with the
 // FETCH's `request` (and, for a chunk, its first item in its map).
-wire::Frames fetched_result(Record& record, uint64_t request);
+wire::Frames fetched_result(const Record& record, uint64_t request);
 
 void describe(const TaskKey& key, const Record& record, const Interner& names,
               const Interner& signatures, wire::TaskRecordInfo& info);

@@ -74,7 +74,7 @@ void TaskRecords::submitted(const TaskKey& key, const Submission& s) {
     map.items = s.map_items;
     map.submitted = s.at;
   }
-  map.chunks.push_back(key.seq);
+  ++map.chunks;
 }
 
 void TaskRecords::dispatched(const TaskKey& key, uint32_t engine_id, uint32_t attempt) {
@@ -94,7 +94,7 @@ void TaskRecords::started(const TaskKey& key, double at) {
 }
 
 std::vector<Watcher> TaskRecords::ended(const TaskKey& key, const wire::Header& header,
-                                        wire::Frames result, bool delivered, double at) {
+                                        PackedFrames result, bool delivered, double at) {
   Record& r = slot(key);
   if (r.state == RecordState::kNone) ++records_;
   r.state = header.status() == wire::OK        ? RecordState::kDone
@@ -104,8 +104,7 @@ std::vector<Watcher> TaskRecords::ended(const TaskKey& key, const wire::Header& 
   if (header.started() && !r.started) r.started = header.started();
   r.finished = header.finished() ? header.finished() : at;
   const size_t before = r.result_bytes;
-  r.result_bytes = 0;
-  for (const auto& frame : result) r.result_bytes += frame.size();
+  r.result_bytes = result.bytes();
   r.result = std::move(result);
   if (r.delivered) kept_bytes_ = kept_bytes_ - before + r.result_bytes;  // ended again
 
@@ -171,9 +170,8 @@ void TaskRecords::drop(const TaskKey& key) {
   }
   if (r.map_seq) {
     if (Record* map = find({key.client, r.map_seq})) {
-      std::erase(map->chunks, key.seq);
       // The map goes with its last chunk, once no more can come.
-      if (map->chunks.empty() && map_done(*map)) {
+      if (--map->chunks == 0 && map_done(*map)) {
         *map = Record{};
         --records_;
       }
@@ -204,13 +202,23 @@ bool TaskRecords::purge(const TaskKey& key) {
   if (!r || r->map_seq) return false;  // a chunk goes with its map
   if (r->map) {
     if (!map_done(*r)) return false;
-    const std::vector<uint64_t> chunks = r->chunks;
-    for (uint64_t seq : chunks) drop({key.client, seq});  // the last one drops the map
+    for (const TaskKey& chunk : chunks_of(key)) drop(chunk);  // the last one drops the map
     return true;
   }
   if (!finished(r->state)) return false;
   drop(key);
   return true;
+}
+
+std::vector<TaskKey> TaskRecords::chunks_of(const TaskKey& map) const {
+  std::vector<TaskKey> keys;
+  auto it = clients_.find(map.client);
+  if (it == clients_.end() || map.seq < it->second.base) return keys;
+  const ClientRecords& c = it->second;
+  for (size_t i = map.seq - c.base + 1; i < c.records.size(); ++i)
+    if (c.records[i].state != RecordState::kNone && c.records[i].map_seq == map.seq)
+      keys.push_back({map.client, c.base + i});
+  return keys;
 }
 
 size_t TaskRecords::purge_done(uint64_t client) {

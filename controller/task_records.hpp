@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "controller/packed_frames.hpp"
 #include "controller/task_key.hpp"
 #include "proto/wire.hpp"
 
@@ -44,10 +45,10 @@ struct Record {
   uint32_t first_item = 0;  // a chunk: its first item in the map
   double submitted = 0, started = 0, finished = 0;  // unix seconds
   size_t result_bytes = 0;
+  uint32_t chunks = 0;  // a map: its chunks recorded, and not dropped since
   // An ended task: the RESULT as its client was sent it, without the
-  // routing frame. A map: the seqs of its chunks.
-  wire::Frames result;
-  std::vector<uint64_t> chunks;
+  // routing frame.
+  PackedFrames result;
 };
 
 struct Submission {
@@ -80,7 +81,7 @@ class TaskRecords {
   // says when; `result` is what its client is sent (or would be, were it
   // there). Returns who else waits for it: watchers of the task and of its
   // map (a map's are kept until it is complete).
-  std::vector<Watcher> ended(const TaskKey& key, const wire::Header& header, wire::Frames result,
+  std::vector<Watcher> ended(const TaskKey& key, const wire::Header& header, PackedFrames result,
                              bool delivered, double at);
   // Its outcome reached a client (a FETCH answered).
   void delivered(const TaskKey& key);
@@ -93,6 +94,10 @@ class TaskRecords {
   // Drops the record of a finished task (or of a map whose chunks all
   // finished, with them). False if there is none or it has not finished.
   bool purge(const TaskKey& key);
+  // The chunks of map `map` still recorded, in order. A scan of the
+  // client's later records: chunks are not listed, so that dropping one
+  // costs nothing, and fetching a map is rare.
+  std::vector<TaskKey> chunks_of(const TaskKey& map) const;
   // Purges every finished task and map of `client`; returns how many.
   size_t purge_done(uint64_t client);
 

@@ -20,11 +20,11 @@ wire::Header result_header(wire::Status status = wire::OK, uint32_t engine = 3) 
   return h;
 }
 
-wire::Frames result_frames(size_t payload_bytes) {
+PackedFrames result_frames(size_t payload_bytes) {
   wire::Frames frames;
   frames.push_back(wire::pack(result_header()));
   frames.emplace_back(payload_bytes);
-  return frames;
+  return PackedFrames(frames, 0);
 }
 
 Submission single(double at = 1.0) {
@@ -68,7 +68,7 @@ TEST(TaskRecordsTest, ATaskIsQueuedThenRunningThenDoneWithItsResult) {
   EXPECT_EQ(r->submitted, 5.0);
   EXPECT_EQ(r->finished, 101.0);
   EXPECT_GE(r->result_bytes, 100u);
-  EXPECT_EQ(r->result.size(), 2u);
+  EXPECT_EQ(r->result.count(), 2u);
   EXPECT_STREQ(state_name(r->state), "done");
 }
 
@@ -161,7 +161,8 @@ TEST(TaskRecordsTest, AMapIsLearnedFromItsChunksAndItsWatchersHearOfEach) {
   EXPECT_EQ(records.find({kClient, 1})->state, RecordState::kRunning);
   EXPECT_EQ(records.ended({kClient, 5}, result_header(), result_frames(6), true, 1.0).size(), 1u);
   EXPECT_EQ(records.find({kClient, 1})->state, RecordState::kDone);
-  EXPECT_EQ(records.find({kClient, 1})->chunks, (std::vector<uint64_t>{2, 5}));
+  EXPECT_EQ(records.find({kClient, 1})->chunks, 2u);
+  EXPECT_EQ(records.chunks_of({kClient, 1}), (std::vector<TaskKey>{{kClient, 2}, {kClient, 5}}));
   // Complete now: its watchers are done with.
   records.submitted({kClient, 6}, chunk(1, 10, 0, 1));
   EXPECT_TRUE(records.ended({kClient, 6}, result_header(), result_frames(1), true, 1.0).empty());
