@@ -620,7 +620,6 @@ void Controller::Impl::deliver(uint32_t client, const wire::Header& header, wire
     frames[0] = routing_frame(session.routing_id);
     send_frames(clients_, frames);
   }
-
   // After the send: settling may deliver other results, numbered after this one.
   settle(std::move(decided));
 }
@@ -873,21 +872,17 @@ void Controller::Impl::on_status(const std::string& client, const wire::Header& 
 void Controller::Impl::on_fetch(const wire::Header& header, uint32_t client) {
   if (header.tasks_size() != 1) return;
   const TaskKey key{header.tasks(0).client(), header.tasks(0).seq()};
+  const std::string& rid = client_table_.at(client).routing_id;
   Record* record = records_.find(key);
-  auto answer = [&](const wire::Header& reply) {
-    wire::Frames frames;
-    frames.emplace_back(routing_frame(client_table_.at(client).routing_id));
-    frames.push_back(wire::pack(reply));
-    send_frames(clients_, frames);
-  };
   if (!record || record->map_seq) {  // a chunk is fetched with its map
-    answer(unknown_result(key, header.request()));
+    send_header(clients_, rid, unknown_result(key, header.request()));
     return;
   }
   const std::string& signature = signatures_.str(record->signature);
   if (!header.return_type().empty() && return_type(signature) != header.return_type()) {
-    answer(type_mismatch(key, header.request(), registry_.names().str(record->name), signature,
-                         header.return_type()));
+    send_header(clients_, rid,
+                type_mismatch(key, header.request(), registry_.names().str(record->name), signature,
+                              header.return_type()));
     return;
   }
   if (!record->map) {
@@ -898,11 +893,20 @@ void Controller::Impl::on_fetch(const wire::Header& header, uint32_t client) {
     return;
   }
   const bool complete = record->runs >= record->items;
+  const uint32_t items = record->items;
+  uint32_t sent = 0;
   for (const TaskKey& chunk_key : records_.chunks_of(key)) {
     Record* chunk = records_.find(chunk_key);
-    if (chunk && finished(chunk->state)) send_fetched(client, chunk_key, *chunk, header.request());
+    if (!chunk || !finished(chunk->state)) continue;
+    sent += std::max<uint32_t>(chunk->items, 1);
+    send_fetched(client, chunk_key, *chunk, header.request());
   }
-  if (!complete) records_.watch(key, {client, header.request()});
+  if (!complete) {
+    records_.watch(key, {client, header.request()});
+  } else if (sent < items) {
+    // Chunks let go for room since (retention): no answer will fill those items.
+    send_header(clients_, rid, unknown_result(key, header.request()));
+  }
 }
 
 void Controller::Impl::record_end(const TaskKey& key, const wire::Header& header,

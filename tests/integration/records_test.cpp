@@ -188,4 +188,18 @@ TEST(RecordsTest, RetentionDropsTheOldestDeliveredResultsOnly) {
   EXPECT_EQ(json.back().value("state", ""), "done");
 }
 
+// A map outlives some of its chunks' results under retention: the items
+// they held fail with UnknownResult instead of never coming.
+TEST(RecordsTest, AMapWhoseEarlyChunksWereLetGoFailsThoseItems) {
+  TestCluster cluster(1, "records-map", {.extra_args = {"--max-results", "10"}});
+  herd::Client client(cluster.client_file());
+  std::vector<int> xs(100, 1);
+  auto m = client.load_balanced_view({.chunksize = 1}).map(test_tasks::add, xs, xs);
+  ASSERT_EQ(m.get(kWait).size(), 100u);
+  auto again = client.get_map_result<int>(m.id());
+  ASSERT_TRUE(again.wait(kWait)) << "items whose chunks were let go never came";
+  EXPECT_THROW((void)again[0].get(), herd::UnknownResult);
+  EXPECT_EQ(again[99].get(), 2);
+}
+
 }  // namespace
