@@ -163,7 +163,7 @@ int cmd_result(const Invocation& inv) {
   if (r.state == herd::TaskState::kUnknown)
     throw herd::UnknownResult("the controller keeps no record of task " + id +
                               " (never submitted, or purged): herd tasks lists those it keeps");
-  const std::string type = r.signature.substr(0, r.signature.find('('));
+  const std::string type = r.return_type();
   const milliseconds timeout = cl.has("timeout") ? cl.seconds("timeout") : milliseconds(0);
   if (Printer printer = printer_for(type)) return printer(client, r, timeout);
   // Any other type: say where the task stands; a program decodes the value.

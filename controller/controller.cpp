@@ -439,20 +439,18 @@ void Controller::Impl::on_client_message(wire::Frames& frames) {
     case wire::STATUS:
       on_status(rid, header);
       break;
-    case wire::FETCH:
-      if (client)
-        on_fetch(header, *client);
-      else
-        refuse(clients_, rid, "no-session", "say HELLO before fetching results");
-      break;
     case wire::RECORDS:
       on_records(rid, header);
       break;
+    case wire::FETCH:
     case wire::PURGE:
-      if (client)
-        on_purge(rid, header, *client);
+      // Answered to a session: a fetch waits on it, a purge acts for it.
+      if (!client)
+        refuse(clients_, rid, "no-session", "say HELLO before fetching or purging results");
+      else if (header.type() == wire::FETCH)
+        on_fetch(header, *client);
       else
-        refuse(clients_, rid, "no-session", "say HELLO before purging results");
+        on_purge(rid, header, *client);
       break;
     case wire::ENGINE_DIED:
       // Only a supervisor watches engine processes; anyone else could

@@ -111,8 +111,7 @@ detail::Results Client::fetch(const std::string& id, const std::string& return_t
     throw UnknownResult(
         "task " + id +
         (map ? " is a single call: use get_result" : " is a map: use get_map_result"));
-  const std::string returns = record.signature.substr(0, record.signature.find('('));
-  if (returns != return_type)
+  if (record.return_type() != return_type)
     throw SignatureMismatch(record.task, record.signature, return_type + "(...)");
   const TaskRef ref = parse(id);
   return core_->fetch(ref.client, ref.seq, map ? record.items : 1, return_type, map);

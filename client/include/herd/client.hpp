@@ -85,6 +85,9 @@ struct TaskRecord {
   uint32_t items = 0;  // a map or chunk: its calls; 0: a single call
   bool map = false;
   std::string error;  // why it failed
+
+  // "R" of the signature "R(A, B)": the T of get_result<T>.
+  [[nodiscard]] std::string return_type() const { return signature.substr(0, signature.find('(')); }
 };
 
 class Client {
